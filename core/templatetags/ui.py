@@ -1,0 +1,66 @@
+"""Small display helpers shared by all pages (numbers are formatted here, once)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import template
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+register = template.Library()
+
+
+@register.filter
+def num(value: Any, places: int | None = None) -> str:
+    """A stored number for display: '—' for not reported, no trailing zeros, thousands commas."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, Decimal | float | int):
+        number = float(value)
+        if places is not None:
+            return f"{number:,.{int(places)}f}"
+        if number == int(number):
+            return f"{int(number):,}"
+        return f"{number:,.2f}".rstrip("0").rstrip(".")
+    return str(value)
+
+
+@register.filter
+def pct(value: Any, places: int = 0) -> str:
+    if value is None:
+        return "—"
+    return f"{float(value) * 100:.{int(places)}f}%"
+
+
+@register.filter
+def get(mapping: Any, key: Any) -> Any:
+    if mapping is None:
+        return None
+    try:
+        return mapping.get(key)
+    except AttributeError:
+        return None
+
+
+STATUS_CLASS = {"draft": "muted", "submitted": "info", "approved": "ok", "reopened": "warn", "missing": "bad"}
+
+
+@register.simple_tag
+def status_badge(status: str | None, label: str | None = None) -> SafeString:
+    key = status or "missing"
+    from schools.models import Status
+
+    text = label or (Status(key).label if key in Status.values else "未填报")
+    return format_html('<span class="badge {}">{}</span>', STATUS_CLASS.get(key, "muted"), text)
+
+
+@register.simple_tag
+def verdict(passes: bool | None) -> SafeString:
+    """Traffic light for a verdict: pass / fail / cannot be judged."""
+    if passes is True:
+        return format_html('<span class="light ok" title="{}">●</span> {}', "达标", "达标")
+    if passes is False:
+        return format_html('<span class="light bad" title="{}">●</span> {}', "未达标", "未达标")
+    return format_html('<span class="light muted" title="{}">●</span> {}', "无法判定", "无法判定")

@@ -1,0 +1,115 @@
+"""Charts as SVG strings, drawn on the server: the same picture in the page and the PDF.
+
+Pure functions over plain numbers; the caller marks the result safe. Text is escaped here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from html import escape
+
+OK, BAD, MUTED, INK, LINE = "#1f8a4c", "#c0392b", "#a0aab4", "#1f2933", "#d9dee4"
+FONT = "font-family=\"Noto Sans CJK SC, sans-serif\""
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value: float | None
+    threshold: float | None
+
+
+def cv_bars(bars: Sequence[Bar], *, width: int = 560, title: str = "") -> str:
+    """Horizontal bars of each indicator's CV with its threshold drawn as a red tick."""
+    row, left, right, top = 26, 190, 60, 24 if title else 6
+    height = top + row * len(bars) + 22
+    values = [b.value for b in bars if b.value is not None] + [b.threshold for b in bars if b.threshold is not None]
+    scale_max = max([0.6, *values]) * 1.1
+    plot = width - left - right
+
+    def x(v: float) -> float:
+        return left + plot * v / scale_max
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="{escape(title or "差异系数")}">'
+    ]
+    if title:
+        parts.append(f'<text x="0" y="15" font-size="13" {FONT} fill="{INK}">{escape(title)}</text>')
+    for i, bar in enumerate(bars):
+        y = top + i * row
+        parts.append(
+            f'<text x="{left - 6}" y="{y + 16}" font-size="11" text-anchor="end" {FONT} fill="{INK}">'
+            f"{escape(bar.label)}</text>"
+        )
+        if bar.value is None:
+            parts.append(f'<text x="{left + 4}" y="{y + 16}" font-size="11" {FONT} fill="{MUTED}">无定义</text>')
+        else:
+            fails = bar.threshold is not None and bar.value > bar.threshold
+            color = BAD if fails else OK
+            parts.append(
+                f'<rect x="{left}" y="{y + 5}" width="{max(x(bar.value) - left, 1):.1f}" height="14" '
+                f'fill="{color}" opacity="0.85"/>'
+                f'<text x="{x(bar.value) + 4:.1f}" y="{y + 16}" font-size="11" {FONT} fill="{INK}">'
+                f"{bar.value:.3f}</text>"
+            )
+        if bar.threshold is not None:
+            tx = x(bar.threshold)
+            parts.append(f'<line x1="{tx:.1f}" y1="{y + 2}" x2="{tx:.1f}" y2="{y + 22}" stroke="{BAD}" stroke-width="2"/>')
+    axis_y = top + row * len(bars) + 4
+    parts.append(f'<line x1="{left}" y1="{axis_y}" x2="{left + plot}" y2="{axis_y}" stroke="{LINE}"/>')
+    for tick in (0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5):
+        if tick > scale_max:
+            break
+        parts.append(
+            f'<text x="{x(tick):.1f}" y="{axis_y + 14}" font-size="10" text-anchor="middle" {FONT} '
+            f'fill="{MUTED}">{tick:g}</text>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def trend_lines(
+    years: Sequence[int], series: Sequence[tuple[str, Sequence[float | None]]], *,
+    threshold: float | None = None, width: int = 560, height: int = 180,
+) -> str:
+    """CV per year for a few indicators, with the threshold as a dashed line."""
+    left, right, top, bottom = 40, 150, 10, 24
+    plot_w, plot_h = width - left - right, height - top - bottom
+    values = [v for _n, vs in series for v in vs if v is not None] + ([threshold] if threshold else [])
+    vmax = max([0.1, *values]) * 1.15
+    n = max(len(years) - 1, 1)
+    palette = ["#1d4e89", "#2b9348", "#d97706", "#7c3aed", "#0891b2", "#be185d", "#4b5563", "#65a30d"]
+
+    def pos(i: int, v: float) -> tuple[float, float]:
+        return left + plot_w * i / n, top + plot_h * (1 - v / vmax)
+
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" aria-label="趋势">']
+    parts.append(f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" stroke="{LINE}"/>')
+    for i, year in enumerate(years):
+        px, _py = pos(i, 0)
+        parts.append(
+            f'<text x="{px:.1f}" y="{height - 6}" font-size="10" text-anchor="middle" {FONT} fill="{MUTED}">{year}</text>'
+        )
+    if threshold is not None:
+        _x, ty = pos(0, threshold)
+        parts.append(
+            f'<line x1="{left}" y1="{ty:.1f}" x2="{left + plot_w}" y2="{ty:.1f}" stroke="{BAD}" stroke-dasharray="4 3"/>'
+            f'<text x="{left - 4}" y="{ty + 4:.1f}" font-size="10" text-anchor="end" {FONT} fill="{BAD}">{threshold:g}</text>'
+        )
+    for k, (name, vs) in enumerate(series):
+        color = palette[k % len(palette)]
+        points = [pos(i, v) for i, v in enumerate(vs) if v is not None]
+        if len(points) > 1:
+            path = " ".join(f"{px:.1f},{py:.1f}" for px, py in points)
+            parts.append(f'<polyline points="{path}" fill="none" stroke="{color}" stroke-width="2"/>')
+        for px, py in points:
+            parts.append(f'<circle cx="{px:.1f}" cy="{py:.1f}" r="3" fill="{color}"/>')
+        ly = top + 12 + k * 14
+        parts.append(
+            f'<rect x="{left + plot_w + 10}" y="{ly - 8}" width="10" height="10" fill="{color}"/>'
+            f'<text x="{left + plot_w + 24}" y="{ly + 1}" font-size="10" {FONT} fill="{INK}">{escape(name[:12])}</text>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)

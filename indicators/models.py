@@ -1,0 +1,108 @@
+"""Rule profiles (the standards as versioned data) and the stored balance results.
+
+Every number a user sees on the balance pages, in the API, the spreadsheet and the PDF is read
+from a BalanceResult: computed once by indicators.services.balance_recompute, stored with the
+profile version and the fingerprint of the input data it came from.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from schools.models import District
+
+
+class RuleProfile(models.Model):
+    """A named set of rules, e.g. the national `quality-2017` or a province's variant."""
+
+    name = models.SlugField(_("规则标识"), max_length=64, unique=True)
+    label = models.CharField(_("名称"), max_length=128)
+    province = models.CharField(_("适用省份"), max_length=32, blank=True, help_text=_("空 = 全国默认"))
+    districts = models.ManyToManyField(
+        District, blank=True, related_name="rule_profiles", verbose_name=_("采用该规则的区县")
+    )
+
+    class Meta:
+        ordering = ["province", "name"]
+        verbose_name = _("评估规则")
+        verbose_name_plural = _("评估规则")
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.name})"
+
+    def current_version(self) -> RuleProfileVersion:
+        return self.versions.order_by("-version").first()  # type: ignore[return-value]
+
+
+class RuleProfileVersion(models.Model):
+    """One immutable version of a profile's rules. Editing a profile adds a version."""
+
+    profile = models.ForeignKey(RuleProfile, on_delete=models.PROTECT, related_name="versions")
+    version = models.PositiveIntegerField()
+    definition = models.JSONField(_("规则定义"))
+    note = models.CharField(_("修订说明"), max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        ordering = ["profile_id", "version"]
+        constraints = [models.UniqueConstraint(fields=["profile", "version"], name="one_profile_version")]
+
+    def __str__(self) -> str:
+        return f"{self.profile.name} v{self.version}"
+
+
+class BalanceState(models.Model):
+    """Whether a district-year's stored results are up to date with its data.
+
+    `requested_at` moves on every change; a recompute that started before the latest request
+    leaves the state stale and schedules another run, so a burst of saves gives one or two runs
+    and never a result older than the data without saying so.
+    """
+
+    district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="balance_states")
+    year = models.PositiveSmallIntegerField()
+    stale = models.BooleanField(default=True)
+    requested_at = models.DateTimeField(null=True, blank=True)
+    queued_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    computed_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["district", "year"], name="one_state_per_district_year")]
+
+
+class BalanceResult(models.Model):
+    """The evaluation of one district, year and profile version, as one stored document.
+
+    `document` is indicators.formulas.CountyResult.document(): per level and indicator the
+    totals, mean, SD, CV, threshold and verdict with each unit's term; per unit its students,
+    values, compliance and gaps. Written in one transaction and then made current, so a reader
+    sees the old set or the new one, never half of one.
+    """
+
+    district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="balance_results")
+    year = models.PositiveSmallIntegerField()
+    profile_version = models.ForeignKey(RuleProfileVersion, on_delete=models.PROTECT, related_name="results")
+    profile_name = models.CharField(max_length=64)  # denormalised for lookups
+    input_fingerprint = models.CharField(max_length=64)
+    units_total = models.PositiveIntegerField(default=0)
+    units_approved = models.PositiveIntegerField(default=0)
+    document = models.JSONField()
+    is_current = models.BooleanField(default=True)
+    computed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["district_id", "year", "profile_name", "-computed_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "year", "profile_name"],
+                condition=Q(is_current=True),
+                name="one_current_result",
+            )
+        ]
+        indexes = [models.Index(fields=["district", "year", "profile_name", "is_current"])]

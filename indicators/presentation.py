@@ -1,0 +1,115 @@
+"""Shape a stored balance document for pages, spreadsheets and the PDF.
+
+Nothing is computed here that the engine did not store: this only arranges, labels and
+rounds for display, so the page, the API, the spreadsheet and the PDF show the same figures.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from indicators.charts import Bar, cv_bars
+
+LEVEL_LABELS = {"primary": "小学", "junior": "初中"}
+SUMMARY_UNIT_KEYS = (
+    "school_code", "level", "students", "included", "excluded_reason", "values", "met", "passes", "gaps",
+)
+SUMMARY_GAP_KEYS = ("standard", "value", "shortfall", "unit")
+SUMMARY_INDICATOR_KEYS = ("mean", "sd", "cv", "threshold", "passes")
+
+
+def to_summary(document: dict[str, Any]) -> dict[str, Any]:
+    """The `balance_summary --json` shape (issue #3), projected from a stored document."""
+    return {
+        "district": document["district"],
+        "year": document["year"],
+        "profile": document["profile"],
+        "levels": {
+            level: {
+                "units": data["units"],
+                "indicators": {
+                    key: {k: ind[k] for k in SUMMARY_INDICATOR_KEYS} for key, ind in data["indicators"].items()
+                },
+                "composite": data["composite"],
+                "passes": data["passes"],
+            }
+            for level, data in document["levels"].items()
+        },
+        "units": [
+            {
+                **{k: unit[k] for k in SUMMARY_UNIT_KEYS if k != "gaps"},
+                "gaps": {key: {k: gap[k] for k in SUMMARY_GAP_KEYS} for key, gap in unit["gaps"].items()},
+            }
+            for unit in document["units"]
+        ],
+    }
+
+
+def rules_by_key(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {rule["key"]: rule for rule in document["rules"]["indicators"]}
+
+
+def county_verdict(document: dict[str, Any]) -> bool | None:
+    """The county passes when every level with units passes; None when a level can't be judged."""
+    verdicts = [lvl["passes"] for lvl in document["levels"].values() if lvl["units"]]
+    if not verdicts:
+        return None
+    if any(v is False for v in verdicts):
+        return False
+    if any(v is None for v in verdicts):
+        return None
+    return True
+
+
+def level_views(document: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per level: indicator rows with their calculation table, and the chart."""
+    rules = rules_by_key(document)
+    names = {u["school_code"]: u.get("school_name", u["school_code"]) for u in document["units"]}
+    out = []
+    for level, data in document["levels"].items():
+        rows = []
+        for key, ind in data["indicators"].items():
+            terms = [{**t, "school_name": names.get(t["school_code"], t["school_code"])} for t in ind.get("terms", [])]
+            terms.sort(key=lambda t: -t["share"])
+            rows.append({"key": key, "rule": rules.get(key, {}), **ind, "terms": terms})
+        chart = cv_bars(
+            [Bar(r["rule"].get("label", r["key"]), r["cv"], r["threshold"]) for r in rows],
+            title=f"{LEVEL_LABELS.get(level, level)}:差异系数与标准",
+        )
+        out.append({"level": level, "label": LEVEL_LABELS.get(level, level), **data, "rows": rows, "chart": chart})
+    return out
+
+
+def unit_rows(document: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per unit: its values against the standard, verdict, gaps; excluded units last."""
+    rules = rules_by_key(document)
+    rows = []
+    for unit in document["units"]:
+        cells = []
+        for key, rule in rules.items():
+            value = unit["values"].get(key)
+            standard = (rule.get("standards") or {}).get(unit["level"])
+            met = None if standard is None or not unit["included"] else (value is not None and value >= standard)
+            cells.append({
+                "key": key, "value": value, "standard": standard, "met": met, "gap": unit["gaps"].get(key),
+                "formula": _formula(rule, unit),
+            })
+        rows.append({**unit, "cells": cells, "level_label": LEVEL_LABELS.get(unit["level"], unit["level"])})
+    rows.sort(key=lambda r: (not r["included"], r["level"] != "primary", r["passes"] is not False, r["school_code"]))
+    return rows
+
+
+def _formula(rule: dict[str, Any], unit: dict[str, Any]) -> str:
+    """How a unit's value was computed, in words: "100 × 12 ÷ 310 (设施按加权学生数分摊 45.2%)"."""
+    total = (unit.get("totals") or {}).get(rule["numerator"])
+    factor = rule["factor"]
+    text = f"{'' if factor == 1 else f'{factor:g} × '}{'未填报' if total is None else f'{total:,.2f}'} ÷ {unit['students']:,}"
+    share = unit.get("facility_share", 1)
+    if share is not None and share < 1 and rule["numerator"] in FACILITY_NUMERATORS:
+        text += f"(设施按加权学生数分摊 {share * 100:.1f}%)"
+    return text
+
+
+FACILITY_NUMERATORS = frozenset(
+    {"teaching_area", "indoor_sports_area", "sports_area", "equipment_value", "books", "computers", "multimedia_rooms"}
+)

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from indicators import views
+
+app_name = "indicators"
+urlpatterns = [
+    path("districts/<str:district_code>/balance/", views.balance_home, name="balance_home"),
+    path("districts/<str:district_code>/balance/<int:year>/<slug:profile>/", views.balance_page, name="balance_page"),
+    path(
+        "districts/<str:district_code>/balance/<int:year>/recompute/",
+        views.balance_recompute_view,
+        name="balance_recompute",
+    ),
+]

@@ -1,0 +1,1 @@
+"""Placeholder app: built in a later issue."""

@@ -1,0 +1,310 @@
+"""Writes to the registry and the statistics. Every change goes through here.
+
+The browser forms, the importer, the demo seeder and the API all call these services, so the
+rules and the history are the same whichever way data comes in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from core.models import User
+from schools.fields import SCHOOL_TYPES, STAT_KEYS
+from schools.models import (
+    EDITABLE_STATUSES,
+    AnnualStatistics,
+    District,
+    School,
+    SchoolVersion,
+    StatisticsEvent,
+    Status,
+)
+from schools.selectors import previous_statistics, school_version, version_for_year
+from schools.validation import CheckResult, Number, check_statistics, parse_value
+
+
+REJECTED_MESSAGE = gettext_lazy("数据未保存,请修改标出的项目")
+
+
+class StatisticsRejected(Exception):  # noqa: N818 - a domain outcome, not a programming error
+    """The values were not saved. `errors` block; `warnings` need a reason."""
+
+    def __init__(self, check: CheckResult, message: str | None = None) -> None:
+        self.check = check
+        self.errors = check.errors
+        self.warnings = check.warnings
+        details = "; ".join(
+            [f"{k}: {' '.join(v)}" for k, v in check.errors.items()]
+            + [f"{k}: {v}" for k, v in check.warnings.items()]
+        )
+        super().__init__(message or f"{REJECTED_MESSAGE} ({details})")
+
+
+class StaleRevision(Exception):  # noqa: N818
+    """Someone else saved this record after the editor loaded it (no lost updates)."""
+
+    def __init__(self, current: AnnualStatistics, changes: dict[str, list[Any]]) -> None:
+        self.current = current
+        self.changes = changes
+        super().__init__(_("该记录已被他人修改,请查看最新数据后再保存"))
+
+
+# --- districts and schools ------------------------------------------------------------------
+
+def district_get_or_create(*, code: str, name: str = "", province: str = "") -> District:
+    district, created = District.objects.get_or_create(
+        code=code, defaults={"name": name or code, "province": province}
+    )
+    if created:
+        district.full_clean()
+    return district
+
+
+SCHOOL_ATTRS = ("name", "school_type", "parent", "ownership", "county_run", "area_type", "closed", "note")
+
+
+def _check_version(district: District, school_code: str, attrs: Mapping[str, Any]) -> None:
+    if attrs.get("school_type") not in SCHOOL_TYPES:
+        raise ValidationError({"school_type": _("未知的学校类型")})
+    parent = attrs.get("parent")
+    if attrs["school_type"] == "teaching_point":
+        if parent is None:
+            raise ValidationError({"parent": _("教学点必须填写所属学校(中心校)")})
+        if parent.district_id != district.pk:
+            raise ValidationError({"parent": _("所属学校必须在同一区县")})
+        if parent.code == school_code:
+            raise ValidationError({"parent": _("教学点不能隶属于自身")})
+    elif parent is not None:
+        raise ValidationError({"parent": _("只有教学点需要填写所属学校")})
+
+
+@transaction.atomic
+def school_create(*, district: District, code: str, year: int, user: User | None = None, **attrs: Any) -> School:
+    """Register a school from school year `year` on."""
+    if School.objects.filter(code=code).exists():
+        raise ValidationError({"code": _("学校标识码 %(code)s 已存在") % {"code": code}})
+    _check_version(district, code, attrs)
+    school = School(district=district, code=code)
+    school.full_clean()
+    school.save()
+    version = SchoolVersion(school=school, valid_from=year, created_by=user, **attrs)
+    version.full_clean()
+    version.save()
+    return school
+
+
+@transaction.atomic
+def school_change(*, school: School, year: int, user: User | None = None, **attrs: Any) -> SchoolVersion:
+    """Record what the school is from `year` on (a rename, a type change, a closure).
+
+    Earlier years keep their version; a version that already starts in `year` is updated.
+    """
+    current = school_version(school, year)
+    merged = {k: getattr(current, k) for k in SCHOOL_ATTRS} if current else {}
+    merged.update(attrs)
+    _check_version(school.district, school.code, merged)
+    version, _created = SchoolVersion.objects.get_or_create(
+        school=school, valid_from=year, defaults={**merged, "created_by": user}
+    )
+    for key, value in merged.items():
+        setattr(version, key, value)
+    version.full_clean()
+    version.save()
+    return version
+
+
+# --- statistics -----------------------------------------------------------------------------
+
+def stat_values(stats: AnnualStatistics | None) -> dict[str, Number | None]:
+    if stats is None:
+        return {}
+    return {key: getattr(stats, key) for key in STAT_KEYS}
+
+
+def parse_statistics(raw: Mapping[str, Any]) -> tuple[dict[str, Number | None], CheckResult]:
+    """Parse raw values (form strings, spreadsheet cells) into numbers, collecting errors."""
+    check = CheckResult()
+    values: dict[str, Number | None] = {}
+    for key in STAT_KEYS:
+        value, error = parse_value(key, raw.get(key))
+        values[key] = value
+        if error:
+            check.error(key, error)
+    return values, check
+
+
+def statistics_check(
+    *, school: School, year: int, raw: Mapping[str, Any], reasons: Mapping[str, str] | None = None
+) -> tuple[dict[str, Number | None], CheckResult]:
+    """Parse and check without saving (used by save, by the importer's dry run and the preview)."""
+    values, check = parse_statistics(raw)
+    version = school_version(school, year)
+    if version is None:
+        check.error("year", _("%(year)s 学年该校尚未登记") % {"year": year})
+        return values, check
+    if version.closed:
+        check.error("year", _("该校 %(year)s 学年已撤销") % {"year": year})
+        return values, check
+    if check.ok:
+        previous = stat_values(previous_statistics(school, year))
+        rules = check_statistics(values, school_type=version.school_type, previous=previous, reasons=reasons)
+        check.errors.update(rules.errors)
+        check.warnings.update(rules.warnings)
+    return values, check
+
+
+def _same(a: Number | None, b: Number | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    return Decimal(str(a)) == Decimal(str(b))
+
+
+def _jsonable(value: Number | None) -> Any:
+    return str(value) if isinstance(value, Decimal) else value
+
+
+@dataclass
+class SaveResult:
+    statistics: AnnualStatistics
+    changes: dict[str, list[Any]]
+    created: bool
+
+
+@transaction.atomic
+def statistics_save(
+    *,
+    school: School,
+    year: int,
+    raw: Mapping[str, Any],
+    user: User | None,
+    reasons: Mapping[str, str] | None = None,
+    expected_revision: int | None = None,
+    action: str = StatisticsEvent.Action.SAVE,
+) -> SaveResult:
+    """Save a school-year's statistics (all fields) after every check passes.
+
+    Nothing is written unless every value is valid and every >50 % jump has a reason.
+    `expected_revision` is the revision the editor started from: if somebody saved in between,
+    StaleRevision is raised and nothing is overwritten. Approved records are locked.
+    """
+    values, check = statistics_check(school=school, year=year, raw=raw, reasons=reasons)
+    if not check.ok or check.warnings:
+        raise StatisticsRejected(check)
+    stats = AnnualStatistics.objects.select_for_update().filter(school=school, year=year).first()
+    created = stats is None
+    if stats is None:
+        stats = AnnualStatistics(school=school, year=year)
+    elif stats.status not in EDITABLE_STATUSES:
+        raise ValidationError(_("该年度数据已提交或已审核,不能修改;如需修改请先退回"))
+    if not created and expected_revision is not None and expected_revision != stats.revision:
+        changes = _changed_since(stats, expected_revision)
+        raise StaleRevision(stats, changes)
+    changes = {
+        key: [_jsonable(getattr(stats, key)), _jsonable(values[key])]
+        for key in STAT_KEYS
+        if not _same(getattr(stats, key), values[key])
+    }
+    if not created and not changes:
+        return SaveResult(stats, {}, False)
+    for key in STAT_KEYS:
+        setattr(stats, key, values[key])
+    given = {k: v.strip() for k, v in (reasons or {}).items() if v and v.strip()}
+    stats.change_reasons = {**stats.change_reasons, **{k: v for k, v in given.items() if k in changes}}
+    stats.unconfirmed = False
+    stats.updated_by = user
+    if not created:
+        stats.revision += 1
+    stats.full_clean()
+    stats.save()
+    StatisticsEvent.objects.create(
+        statistics=stats,
+        action=StatisticsEvent.Action.CREATE if created and action == StatisticsEvent.Action.SAVE else action,
+        user=user,
+        changes=changes,
+        reason="; ".join(f"{k}: {v}" for k, v in given.items() if k in changes),
+    )
+    _after_change(school.district_id, year)
+    return SaveResult(stats, changes, created)
+
+
+def _changed_since(stats: AnnualStatistics, revision: int) -> dict[str, list[Any]]:
+    """What changed after `revision`: the editor is shown this instead of losing it."""
+    merged: dict[str, list[Any]] = {}
+    events = stats.events.filter(action__in=["save", "import", "create"]).order_by("at", "id")
+    saves = list(events)
+    # Revisions count saves after creation: revision r was produced by the (r)-th save event.
+    for event in saves[revision:]:
+        for key, (old, new) in event.changes.items():
+            merged[key] = [merged.get(key, [old])[0], new]
+    return merged
+
+
+def _transition(
+    stats: AnnualStatistics, *, allowed_from: tuple[str, ...], to: str, user: User | None,
+    action: str, reason: str = "",
+) -> AnnualStatistics:
+    locked = AnnualStatistics.objects.select_for_update().get(pk=stats.pk)
+    if locked.status not in allowed_from:
+        raise ValidationError(
+            _("当前状态“%(status)s”不能执行此操作") % {"status": locked.get_status_display()}
+        )
+    locked.status = to
+    locked.updated_by = user
+    locked.save(update_fields=["status", "updated_by", "updated_at"])
+    StatisticsEvent.objects.create(statistics=locked, action=action, user=user, reason=reason)
+    _after_change(locked.school.district_id, locked.year)
+    return locked
+
+
+@transaction.atomic
+def statistics_submit(*, stats: AnnualStatistics, user: User | None) -> AnnualStatistics:
+    """Send a draft to the bureau. Incomplete data may be submitted; the list shows completeness."""
+    return _transition(stats, allowed_from=EDITABLE_STATUSES, to=Status.SUBMITTED, user=user,
+                       action=StatisticsEvent.Action.SUBMIT)
+
+
+@transaction.atomic
+def statistics_approve(*, stats: AnnualStatistics, user: User | None) -> AnnualStatistics:
+    """Approve and lock. Only bureau staff (checked by the caller through core.access)."""
+    return _transition(stats, allowed_from=(Status.SUBMITTED,), to=Status.APPROVED, user=user,
+                       action=StatisticsEvent.Action.APPROVE)
+
+
+@transaction.atomic
+def statistics_reopen(*, stats: AnnualStatistics, user: User | None, reason: str) -> AnnualStatistics:
+    """Return submitted or approved data for correction, with a reason the school sees."""
+    if not reason.strip():
+        raise ValidationError({"reason": _("退回时必须填写原因")})
+    return _transition(stats, allowed_from=(Status.SUBMITTED, Status.APPROVED), to=Status.REOPENED,
+                       user=user, action=StatisticsEvent.Action.REOPEN, reason=reason.strip())
+
+
+def _after_change(district_id: int, year: int) -> None:
+    """Results depending on this district-year are now stale; recompute after commit."""
+    from indicators.services import balance_mark_stale
+
+    balance_mark_stale(district_id=district_id, year=year)
+
+
+__all__ = [
+    "SaveResult",
+    "StaleRevision",
+    "StatisticsRejected",
+    "district_get_or_create",
+    "school_change",
+    "school_create",
+    "statistics_approve",
+    "statistics_check",
+    "statistics_reopen",
+    "statistics_save",
+    "statistics_submit",
+    "version_for_year",
+]

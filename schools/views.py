@@ -1,0 +1,266 @@
+"""Pages of the registry and the statistics. Thin: access → form → service → render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core import access
+from core.models import Role
+from core.years import current_school_year
+from schools import services
+from schools.fields import GROUPS, SCHOOL_TYPES, STAT_FIELD_BY_KEY, STAT_FIELDS, completeness
+from schools.forms import ReopenForm, SchoolForm, StatisticsForm
+from schools.models import AnnualStatistics, School, Status
+from schools.selectors import district_school_rows, school_version
+
+
+def _year(request: HttpRequest, default: int | None = None) -> int:
+    try:
+        return int(request.GET.get("year", ""))
+    except ValueError:
+        return default or current_school_year()
+
+
+def default_year(district_id: int) -> int:
+    """The latest year with statistics in the district, else the current school year."""
+    latest = (
+        AnnualStatistics.objects.filter(school__district_id=district_id).order_by("-year").values_list("year", flat=True).first()
+    )
+    return latest or current_school_year()
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Send each role to where its work is."""
+    user = request.user
+    if access.role_of(user) == Role.PRINCIPAL and user.school_id:  # type: ignore[union-attr]
+        return redirect("schools:school_detail", code=user.school.code)  # type: ignore[union-attr]
+    districts = list(access.district_scope(user)[:2])
+    if len(districts) == 1:
+        return redirect("schools:school_list", district_code=districts[0].code)
+    return redirect("schools:district_list")
+
+
+@login_required
+def district_list(request: HttpRequest) -> HttpResponse:
+    districts = access.district_scope(request.user).order_by("code")
+    return render(request, "schools/district_list.html", {"districts": districts})
+
+
+@login_required
+def school_list(request: HttpRequest, district_code: str) -> HttpResponse:
+    district = access.get_district_for_user(request.user, district_code)
+    year = _year(request, default_year(district.pk))
+    rows = []
+    counts = {s.value: 0 for s in Status}
+    counts["missing"] = 0
+    for row in district_school_rows(district, year):
+        values = services.stat_values(row.statistics)
+        students = [values.get(f"students_{s}") for s in ("primary", "junior", "senior")]
+        rows.append({
+            "row": row,
+            "students": sum(s for s in students if s) if row.statistics else None,
+            "completeness": completeness(dict(values), row.version.school_type) if row.statistics else 0.0,
+        })
+        counts[row.statistics.status if row.statistics else "missing"] += 1
+    years = sorted(
+        set(AnnualStatistics.objects.filter(school__district=district).values_list("year", flat=True)) | {year},
+        reverse=True,
+    )
+    return render(
+        request,
+        "schools/school_list.html",
+        {
+            "district": district,
+            "year": year,
+            "years": years,
+            "rows": rows,
+            "counts": counts,
+            "can_manage": access.can(request.user, "manage", district),
+        },
+    )
+
+
+@login_required
+def school_detail(request: HttpRequest, code: str) -> HttpResponse:
+    school = access.get_school_for_user(request.user, code)
+    stats = list(school.statistics.order_by("year"))
+    versions = list(school.versions.select_related("parent").order_by("valid_from"))
+    current = versions[-1] if versions else None
+    table = []
+    for group, title in GROUPS.items():
+        fields = [f for f in STAT_FIELDS if f.group == group]
+        table.append((title, [(f, [getattr(s, f.key) for s in stats]) for f in fields]))
+    return render(
+        request,
+        "schools/school_detail.html",
+        {
+            "school": school,
+            "current": current,
+            "versions": versions,
+            "stats": stats,
+            "table": table,
+            "can_edit": access.can(request.user, "edit_statistics", school.district, school),
+            "can_manage": access.can(request.user, "manage", school.district),
+            "next_year": (stats[-1].year + 1) if stats else current_school_year(),
+        },
+    )
+
+
+@login_required
+def statistics_edit(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    """Enter or correct one school-year's statistics (grouped form)."""
+    school = access.get_school_for_user(request.user, code, "edit_statistics")
+    version = school_version(school, year)
+    if version is None:
+        messages.error(request, _("%(year)s 学年该校尚未登记") % {"year": year})
+        return redirect("schools:school_detail", code=code)
+    stats = AnnualStatistics.objects.filter(school=school, year=year).first()
+    if stats and not stats.editable:
+        messages.warning(request, _("该年度数据已提交或已审核,不能修改;如需修改请由教育局退回"))
+        return redirect("schools:school_detail", code=code)
+    context: dict[str, Any] = {"school": school, "version": version, "year": year, "stats": stats}
+    if request.method == "POST":
+        form = StatisticsForm(request.POST, school_type=version.school_type)
+        raw, reasons = form.raw_values(), form.reasons()
+        expected = int(request.POST["revision"]) if request.POST.get("revision") else None
+        try:
+            result = services.statistics_save(
+                school=school, year=year, raw=raw, reasons=reasons, user=request.user,  # type: ignore[arg-type]
+                expected_revision=expected,
+            )
+        except services.StatisticsRejected as rejected:
+            form = StatisticsForm(request.POST, school_type=version.school_type, warned=rejected.warnings)
+            form.is_valid()
+            for key, errors in rejected.errors.items():
+                for message in errors:
+                    form.add_error(key if key in form.fields else None, message)
+            messages.error(request, services.REJECTED_MESSAGE)
+            return render(request, "schools/statistics_form.html", {**context, "form": form, "warned": rejected.warnings}, status=400)
+        except services.StaleRevision as stale:
+            form = StatisticsForm(request.POST, school_type=version.school_type)
+            changed = [(STAT_FIELD_BY_KEY[k].label if k in STAT_FIELD_BY_KEY else k, old, new) for k, (old, new) in stale.changes.items()]
+            messages.error(request, str(stale))
+            return render(request, "schools/statistics_form.html", {**context, "form": form, "stale": changed, "current_revision": stale.current.revision}, status=409)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect("schools:school_detail", code=code)
+        if "submit" in request.POST:
+            try:
+                services.statistics_submit(stats=result.statistics, user=request.user)  # type: ignore[arg-type]
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+                return redirect("schools:school_detail", code=code)
+            messages.success(request, _("已保存并提交,等待教育局审核"))
+        else:
+            messages.success(request, _("已保存(%(n)s 项变动)") % {"n": len(result.changes)})
+        return redirect("schools:school_detail", code=code)
+    initial = {k: ("" if v is None else v) for k, v in services.stat_values(stats).items()}
+    if stats is None:
+        # A new year starts from last year's facility figures only when the user asks (issue #7).
+        initial = {}
+    form = StatisticsForm(initial={**initial, "revision": stats.revision if stats else None}, school_type=version.school_type)
+    return render(request, "schools/statistics_form.html", {**context, "form": form})
+
+
+@login_required
+@require_POST
+def statistics_action(request: HttpRequest, code: str, year: int, action: str) -> HttpResponse:
+    """Workflow steps: submit (school or bureau), approve and reopen (bureau only)."""
+    needed = {"submit": "submit", "approve": "review", "reopen": "review"}.get(action)
+    if needed is None:
+        return redirect("schools:school_detail", code=code)
+    school = access.get_school_for_user(request.user, code, needed)  # type: ignore[arg-type]
+    stats = AnnualStatistics.objects.filter(school=school, year=year).first()
+    if stats is None:
+        messages.error(request, _("该年度尚无数据"))
+        return redirect("schools:school_detail", code=code)
+    try:
+        if action == "submit":
+            services.statistics_submit(stats=stats, user=request.user)  # type: ignore[arg-type]
+            messages.success(request, _("已提交,等待教育局审核"))
+        elif action == "approve":
+            services.statistics_approve(stats=stats, user=request.user)  # type: ignore[arg-type]
+            messages.success(request, _("已审核通过并锁定"))
+        else:
+            form = ReopenForm(request.POST)
+            reason = form.data.get("reason", "")
+            services.statistics_reopen(stats=stats, user=request.user, reason=reason)  # type: ignore[arg-type]
+            messages.success(request, _("已退回修改"))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("schools:school_detail", code=code)
+
+
+@login_required
+def school_create(request: HttpRequest, district_code: str) -> HttpResponse:
+    district = access.get_district_for_user(request.user, district_code, "manage")
+    candidates = School.objects.filter(district=district)
+    form = SchoolForm(request.POST or None, district_schools=candidates, initial={"valid_from": current_school_year(), "county_run": "1"})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            school = services.school_create(
+                district=district, code=data["code"], year=data["valid_from"], user=request.user,  # type: ignore[arg-type]
+                name=data["name"], school_type=data["school_type"], parent=data["parent"],
+                ownership=data["ownership"], county_run=data["county_run"], area_type=data["area_type"],
+                note=data["note"],
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("学校已登记"))
+            return redirect("schools:school_detail", code=school.code)
+    return render(request, "schools/school_form.html", {"form": form, "district": district, "creating": True})
+
+
+@login_required
+def school_edit(request: HttpRequest, code: str) -> HttpResponse:
+    """Record a change (name, type, closure …) from a school year on; history is kept."""
+    school = access.get_school_for_user(request.user, code, "manage")
+    candidates = School.objects.filter(district=school.district).exclude(pk=school.pk)
+    year = _year(request)
+    version = school_version(school, year) or school.versions.order_by("-valid_from").first()
+    initial = {
+        "code": school.code, "valid_from": year, "name": version.name if version else "",
+        "school_type": version.school_type if version else "primary",
+        "parent": version.parent_id if version else None,
+        "ownership": version.ownership if version else "public",
+        "county_run": "1" if (version is None or version.county_run) else "0",
+        "area_type": version.area_type if version else "urban",
+        "closed": version.closed if version else False,
+    }
+    form = SchoolForm(request.POST or None, initial=initial, district_schools=candidates, editing=True)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.school_change(
+                school=school, year=data["valid_from"], user=request.user,  # type: ignore[arg-type]
+                name=data["name"], school_type=data["school_type"], parent=data["parent"],
+                ownership=data["ownership"], county_run=data["county_run"], area_type=data["area_type"],
+                closed=data["closed"], note=data["note"],
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("已记录自 %(year)s 学年起的变更") % {"year": data["valid_from"]})
+            return redirect("schools:school_detail", code=school.code)
+    return render(request, "schools/school_form.html", {"form": form, "district": school.district, "school": school, "creating": False})
+
+
+def _add_errors(form: SchoolForm, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
