@@ -37,14 +37,10 @@ SECRET_KEY = envsecret("SECRET_KEY", DEV_SECRET_KEY)
 DEBUG = envbool("DEBUG", "true")
 TESTING = envbool("BALANCE_TESTING", "false")
 if not DEBUG and SECRET_KEY == DEV_SECRET_KEY:
-    raise ImproperlyConfigured(
-        "生产环境必须设置 SECRET_KEY / SECRET_KEY must be set when DEBUG is false"
-    )
+    raise ImproperlyConfigured("生产环境必须设置 SECRET_KEY / SECRET_KEY must be set when DEBUG is false")
 
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()]
-CSRF_TRUSTED_ORIGINS = [
-    o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
-]
+CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
 
 INSTALLED_APPS = [
     "django.contrib.admin",

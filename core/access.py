@@ -83,9 +83,7 @@ def can(user: AnyUser, action: Action, district: District, school: School | None
         return action != "configure" and user.district_id == district.pk  # type: ignore[union-attr]
     if role == Role.PRINCIPAL:
         return (
-            action in ("edit_statistics", "submit")
-            and school is not None
-            and user.school_id == school.pk  # type: ignore[union-attr]
+            action in ("edit_statistics", "submit") and school is not None and user.school_id == school.pk  # type: ignore[union-attr]
         )
     return False
 

@@ -17,4 +17,3 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     role = access.role_of(user)
     districts = list(access.district_scope(user)[:50])
     return {"nav_role": role, "nav_districts": districts, "current_year": current_school_year()}
-

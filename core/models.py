@@ -25,12 +25,20 @@ class User(AbstractUser):
 
     role = models.CharField(_("角色"), max_length=16, choices=Role.choices, default=Role.BUREAU)
     district = models.ForeignKey(
-        "schools.District", verbose_name=_("所属区县"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="staff",
+        "schools.District",
+        verbose_name=_("所属区县"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff",
     )
     school = models.ForeignKey(
-        "schools.School", verbose_name=_("所属学校"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="principals",
+        "schools.School",
+        verbose_name=_("所属学校"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="principals",
     )
     inspected_districts = models.ManyToManyField(
         "schools.District", verbose_name=_("督导区县"), blank=True, related_name="inspectors"

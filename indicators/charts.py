@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from html import escape
 
 OK, BAD, MUTED, INK, LINE = "#1f8a4c", "#c0392b", "#a0aab4", "#1f2933", "#d9dee4"
-FONT = "font-family=\"Noto Sans CJK SC, sans-serif\""
+FONT = 'font-family="Noto Sans CJK SC, sans-serif"'
 
 
 @dataclass(frozen=True)
@@ -20,9 +20,9 @@ class Bar:
     threshold: float | None
 
 
-def cv_bars(bars: Sequence[Bar], *, width: int = 560, title: str = "") -> str:
+def cv_bars(bars: Sequence[Bar], *, width: int = 600, title: str = "") -> str:
     """Horizontal bars of each indicator's CV with its threshold drawn as a red tick."""
-    row, left, right, top = 26, 190, 60, 24 if title else 6
+    row, left, right, top = 26, 230, 50, 24 if title else 6
     height = top + row * len(bars) + 22
     values = [b.value for b in bars if b.value is not None] + [b.threshold for b in bars if b.threshold is not None]
     scale_max = max([0.6, *values]) * 1.1
@@ -56,7 +56,9 @@ def cv_bars(bars: Sequence[Bar], *, width: int = 560, title: str = "") -> str:
             )
         if bar.threshold is not None:
             tx = x(bar.threshold)
-            parts.append(f'<line x1="{tx:.1f}" y1="{y + 2}" x2="{tx:.1f}" y2="{y + 22}" stroke="{BAD}" stroke-width="2"/>')
+            parts.append(
+                f'<line x1="{tx:.1f}" y1="{y + 2}" x2="{tx:.1f}" y2="{y + 22}" stroke="{BAD}" stroke-width="2"/>'
+            )
     axis_y = top + row * len(bars) + 4
     parts.append(f'<line x1="{left}" y1="{axis_y}" x2="{left + plot}" y2="{axis_y}" stroke="{LINE}"/>')
     for tick in (0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5):
@@ -71,8 +73,12 @@ def cv_bars(bars: Sequence[Bar], *, width: int = 560, title: str = "") -> str:
 
 
 def trend_lines(
-    years: Sequence[int], series: Sequence[tuple[str, Sequence[float | None]]], *,
-    threshold: float | None = None, width: int = 560, height: int = 180,
+    years: Sequence[int],
+    series: Sequence[tuple[str, Sequence[float | None]]],
+    *,
+    threshold: float | None = None,
+    width: int = 560,
+    height: int = 180,
 ) -> str:
     """CV per year for a few indicators, with the threshold as a dashed line."""
     left, right, top, bottom = 40, 150, 10, 24

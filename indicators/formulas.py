@@ -472,7 +472,7 @@ def _string(value: Any, where: str) -> str:
 def _level_map(raw: Any, where: str) -> dict[str, float | None]:
     """Parse a per-level mapping; levels left out mean None (not set)."""
     if raw is None:
-        return {level: None for level in LEVELS}
+        return dict.fromkeys(LEVELS)
     values = _mapping(raw, where, frozenset(LEVELS))
     return {level: _optional_number(values.get(level), f"{where}.{level}") for level in LEVELS}
 
@@ -1094,11 +1094,12 @@ def _cv(points: Sequence[tuple[str, int, float]], factor: float, level: str) -> 
         note = "只有一所学校"
     else:
         cv = sd / mean
-    inverse = 1.0 / sum_terms if sum_terms > 0 else 0.0
+    # Divide rather than multiply by 1/sum: with tiny (subnormal) terms 1/sum overflows to inf.
+    shares = [term / sum_terms for term in terms] if sum_terms > 0 else [0.0] * n
     rows: tuple[CVTerm, ...] = tuple(
         [
-            _new_tuple(CVTerm, (point[0], level, point[1], x, w, term, term * inverse))
-            for point, x, w, term in zip(points, values, weights, terms, strict=True)
+            _new_tuple(CVTerm, (point[0], level, point[1], x, w, term, share))
+            for point, x, w, term, share in zip(points, values, weights, terms, shares, strict=True)
         ]
     )
     return CVResult(n, total_resource, total_students, mean, sd, cv, rows, note)

@@ -11,8 +11,31 @@ from typing import Any
 from indicators.charts import Bar, cv_bars
 
 LEVEL_LABELS = {"primary": "小学", "junior": "初中"}
+# Column headings for the wide per-school table; the full label is the tooltip.
+SHORT_LABELS = {
+    "qualified_teachers_per100": "高学历教师",
+    "backbone_teachers_per100": "骨干教师",
+    "pe_art_teachers_per100": "体艺教师",
+    "teaching_area_per_student": "教学用房",
+    "sports_area_per_student": "运动场馆",
+    "equipment_value_per_student": "仪器设备",
+    "multimedia_rooms_per100": "多媒体教室",
+    "computers_per100": "计算机",
+    "books_per_student": "图书",
+    "teacher_student_ratio": "师生比",
+    "qualified_teachers_per_student": "高学历教师",
+    "mid_title_teachers_per_student": "中级职称教师",
+}
 SUMMARY_UNIT_KEYS = (
-    "school_code", "level", "students", "included", "excluded_reason", "values", "met", "passes", "gaps",
+    "school_code",
+    "level",
+    "students",
+    "included",
+    "excluded_reason",
+    "values",
+    "met",
+    "passes",
+    "gaps",
 )
 SUMMARY_GAP_KEYS = ("standard", "value", "shortfall", "unit")
 SUMMARY_INDICATOR_KEYS = ("mean", "sd", "cv", "threshold", "passes")
@@ -46,7 +69,20 @@ def to_summary(document: dict[str, Any]) -> dict[str, Any]:
 
 
 def rules_by_key(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {rule["key"]: rule for rule in document["rules"]["indicators"]}
+    return {
+        rule["key"]: {**rule, "short_label": SHORT_LABELS.get(rule["key"], rule["label"][:6])}
+        for rule in document["rules"]["indicators"]
+    }
+
+
+def value_text(value: float | None, standard: float | None = None, met: bool | None = None) -> str:
+    """A unit's value for display: 2 decimals, more when rounding would hide a narrow miss."""
+    if value is None:
+        return "未填报"
+    places = 2 if abs(value) < 1000 else 0
+    if met is False and standard is not None and round(value, places) >= standard:
+        places = 4  # 0.898 must not print as 0.90 next to a standard of 0.9
+    return f"{value:,.{places}f}"
 
 
 def county_verdict(document: dict[str, Any]) -> bool | None:
@@ -90,10 +126,17 @@ def unit_rows(document: dict[str, Any]) -> list[dict[str, Any]]:
             value = unit["values"].get(key)
             standard = (rule.get("standards") or {}).get(unit["level"])
             met = None if standard is None or not unit["included"] else (value is not None and value >= standard)
-            cells.append({
-                "key": key, "value": value, "standard": standard, "met": met, "gap": unit["gaps"].get(key),
-                "formula": _formula(rule, unit),
-            })
+            cells.append(
+                {
+                    "key": key,
+                    "value": value,
+                    "standard": standard,
+                    "met": met,
+                    "gap": unit["gaps"].get(key),
+                    "formula": _formula(rule, unit),
+                "text": value_text(value, standard, met),
+                }
+            )
         rows.append({**unit, "cells": cells, "level_label": LEVEL_LABELS.get(unit["level"], unit["level"])})
     rows.sort(key=lambda r: (not r["included"], r["level"] != "primary", r["passes"] is not False, r["school_code"]))
     return rows

@@ -45,9 +45,9 @@ def county_inputs(district_ids: Sequence[int], year: int) -> dict[int, CountyInp
     )
     for row in version_rows:
         latest[row[0]] = row  # ordered by valid_from: the last one wins
-    stat_rows = AnnualStatistics.objects.filter(
-        school__district_id__in=district_ids, year=year
-    ).values_list("school_id", "revision", "status", *STAT_KEYS)
+    stat_rows = AnnualStatistics.objects.filter(school__district_id__in=district_ids, year=year).values_list(
+        "school_id", "revision", "status", *STAT_KEYS
+    )
     for row in stat_rows:
         school_id, revision, status = row[0], row[1], row[2]
         version = latest.get(school_id)
@@ -92,9 +92,7 @@ def balance_result_get(*, district: District, year: int, profile_name: str) -> B
 
 
 def balance_results_for_district(district: District, profile_name: str) -> QuerySet[BalanceResult]:
-    return BalanceResult.objects.filter(
-        district=district, profile_name=profile_name, is_current=True
-    ).order_by("year")
+    return BalanceResult.objects.filter(district=district, profile_name=profile_name, is_current=True).order_by("year")
 
 
 def balance_state_get(district: District, year: int) -> BalanceState | None:

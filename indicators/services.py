@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 # --- rule profiles --------------------------------------------------------------------------
 
+
 def profile_install_defaults() -> list[RuleProfile]:
     """Create the national default profiles (data-dictionary.md) where they are missing."""
     created = []
@@ -78,6 +79,7 @@ def profile_of(version: RuleProfileVersion) -> formulas.Profile:
 
 # --- staleness and scheduling ---------------------------------------------------------------
 
+
 def balance_mark_stale(*, district_id: int, year: int | None) -> None:
     """Data changed: mark the district-year's results stale and schedule one recompute.
 
@@ -101,16 +103,15 @@ def _schedule(district_id: int, year: int) -> None:
     from indicators.tasks import recompute_balance
 
     try:
-        recompute_balance.apply_async(
-            (district_id, year), countdown=getattr(settings, "BALANCE_COALESCE_SECONDS", 2)
-        )
-    except Exception:  # noqa: BLE001 - a broker outage must not break the user's save
+        recompute_balance.apply_async((district_id, year), countdown=getattr(settings, "BALANCE_COALESCE_SECONDS", 2))
+    except Exception:
         # The results stay marked stale; the periodic catch-up job schedules them later.
         log.warning("could not queue balance recompute for district %s year %s", district_id, year, exc_info=True)
         BalanceState.objects.filter(district_id=district_id, year=year).update(queued_at=None)
 
 
 # --- recompute ------------------------------------------------------------------------------
+
 
 def _fingerprint(version: RuleProfileVersion, inputs: CountyInputs) -> str:
     """Identity of what a result was computed from: the profile version and every input value."""
@@ -126,8 +127,12 @@ def _fingerprint(version: RuleProfileVersion, inputs: CountyInputs) -> str:
 
 
 def _document(
-    result: formulas.CountyResult, district: District, year: int, version: RuleProfileVersion,
-    inputs: CountyInputs, fingerprint: str,
+    result: formulas.CountyResult,
+    district: District,
+    year: int,
+    version: RuleProfileVersion,
+    inputs: CountyInputs,
+    fingerprint: str,
 ) -> dict[str, Any]:
     document = result.document(district.code, year)
     approved = {code for code, (_rev, status) in inputs.provenance.items() if status == Status.APPROVED}
@@ -144,9 +149,7 @@ def _document(
     return document
 
 
-def balance_recompute(
-    *, districts: Sequence[District], year: int, force: bool = False
-) -> list[BalanceResult]:
+def balance_recompute(*, districts: Sequence[District], year: int, force: bool = False) -> list[BalanceResult]:
     """Evaluate districts for a year under each of their profiles and store the results.
 
     Idempotent: a result whose inputs and profile version are unchanged is kept as it is
@@ -193,7 +196,9 @@ def balance_recompute(
         for profile_name in {r.profile_name for r in new_results}:
             BalanceResult.objects.filter(
                 district_id__in=[r.district_id for r in new_results if r.profile_name == profile_name],
-                year=year, profile_name=profile_name, is_current=True,
+                year=year,
+                profile_name=profile_name,
+                is_current=True,
             ).update(is_current=False)
         BalanceResult.objects.bulk_create(new_results, batch_size=500)
         finished = timezone.now()
@@ -207,9 +212,15 @@ def balance_recompute(
 
 
 def _ensure_states(district_ids: Sequence[int], year: int, when: Any) -> None:
-    existing = set(BalanceState.objects.filter(district_id__in=district_ids, year=year).values_list("district_id", flat=True))
+    existing = set(
+        BalanceState.objects.filter(district_id__in=district_ids, year=year).values_list("district_id", flat=True)
+    )
     BalanceState.objects.bulk_create(
-        [BalanceState(district_id=d, year=year, stale=False, computed_at=when) for d in district_ids if d not in existing],
+        [
+            BalanceState(district_id=d, year=year, stale=False, computed_at=when)
+            for d in district_ids
+            if d not in existing
+        ],
         ignore_conflicts=True,
     )
 

@@ -72,7 +72,7 @@ def _trends(history: list[BalanceResult]) -> list[dict[str, object]]:
         for result in history:
             data = result.document["levels"].get(level)
             for key, ind in (data or {}).get("indicators", {}).items():
-                name = presentation.rules_by_key(result.document).get(key, {}).get("label", key)
+                name = presentation.SHORT_LABELS.get(key, key)
                 series.setdefault(name, []).append(ind["cv"])
                 threshold = ind["threshold"] if ind["threshold"] is not None else threshold
         if series:

@@ -85,7 +85,11 @@ STAT_FIELDS: tuple[StatField, ...] = (
     *_sectioned("pe_art_teachers", "体育、艺术专任教师数", "人", "teachers", PJ, "teachers"),
     StatField("teaching_area", "教学及辅助用房面积", "m²", "facilities", integer=False),
     StatField(
-        "indoor_sports_area", "其中:室内体育用房面积", "m²", "facilities", integer=False,
+        "indoor_sports_area",
+        "其中:室内体育用房面积",
+        "m²",
+        "facilities",
+        integer=False,
         total="teaching_area",
     ),
     StatField("sports_area", "体育运动场(馆)面积", "m²", "facilities", integer=False),
@@ -101,9 +105,7 @@ STAT_FIELDS: tuple[StatField, ...] = (
 STAT_FIELD_BY_KEY: dict[str, StatField] = {f.key: f for f in STAT_FIELDS}
 STAT_KEYS: tuple[str, ...] = tuple(f.key for f in STAT_FIELDS)
 # Facility figures carried into a new school year (issue: new school year pre-fill).
-FACILITY_KEYS: tuple[str, ...] = tuple(
-    f.key for f in STAT_FIELDS if f.group in ("facilities", "equipment")
-)
+FACILITY_KEYS: tuple[str, ...] = tuple(f.key for f in STAT_FIELDS if f.group in ("facilities", "equipment"))
 
 SCHOOL_FIELDS: dict[str, str] = {
     "district_code": "区县代码",
@@ -125,9 +127,7 @@ OPTIONAL_KEYS = frozenset({"music_room_min_area", "art_room_min_area"})
 def required_keys(school_type: str) -> tuple[str, ...]:
     sections = TYPE_SECTIONS.get(school_type, ())
     return tuple(
-        f.key
-        for f in STAT_FIELDS
-        if f.key not in OPTIONAL_KEYS and (f.section is None or f.section in sections)
+        f.key for f in STAT_FIELDS if f.key not in OPTIONAL_KEYS and (f.section is None or f.section in sections)
     )
 
 

@@ -29,12 +29,16 @@ class StatisticsForm(forms.Form):
             if spec.section and spec.section not in sections:
                 attrs["data-absent-section"] = "1"
             self.fields[spec.key] = forms.CharField(
-                label=spec.label, required=False, widget=forms.TextInput(attrs=attrs),
+                label=spec.label,
+                required=False,
+                widget=forms.TextInput(attrs=attrs),
                 help_text=spec.unit,
             )
         for key, message in (warned or {}).items():
             self.fields[f"reason_{key}"] = forms.CharField(
-                label=_("变动说明"), required=False, help_text=message,
+                label=_("变动说明"),
+                required=False,
+                help_text=message,
                 widget=forms.TextInput(attrs={"class": "reason"}),
             )
 
@@ -65,7 +69,8 @@ class SchoolForm(forms.Form):
     """Register a school, or record a change from a school year on."""
 
     code = forms.RegexField(
-        label=_("学校标识码"), regex=r"^\d{10}$",
+        label=_("学校标识码"),
+        regex=r"^\d{10}$",
         error_messages={"invalid": _("学校标识码应为 10 位数字")},
     )
     name = forms.CharField(label=_("学校名称"), max_length=128)

@@ -130,8 +130,11 @@ def _enum(value: Any, choices: dict[str, str]) -> str | None:
         return text
     by_label = {label: key for key, label in choices.items()}
     # Accept the short labels too ("初中" for 初级中学, "教学点" for 小学教学点).
-    by_label.update({"初中": "junior", "教学点": "teaching_point", "九年一贯制": "nine_year",
-                     "十二年一贯制": "twelve_year"} if choices is SCHOOL_TYPES else {})
+    by_label.update(
+        {"初中": "junior", "教学点": "teaching_point", "九年一贯制": "nine_year", "十二年一贯制": "twelve_year"}
+        if choices is SCHOOL_TYPES
+        else {}
+    )
     return by_label.get(text)
 
 
@@ -144,7 +147,12 @@ def _text(value: Any) -> str:
 
 
 def import_rows(
-    table: Table, *, district_code: str, year: int, user: User | None, dry_run: bool = False,
+    table: Table,
+    *,
+    district_code: str,
+    year: int,
+    user: User | None,
+    dry_run: bool = False,
 ) -> ImportReport:
     """Apply a table to the registry and statistics, all-or-nothing.
 
@@ -157,14 +165,18 @@ def import_rows(
         key = HEADER_KEYS.get(header)
         if key is None:
             if header:
-                report.warnings.append(_("未识别的列“%(h)s”(%(cell)s)已忽略") % {"h": header, "cell": table.cell(1, index)})
+                report.warnings.append(
+                    _("未识别的列“%(h)s”(%(cell)s)已忽略") % {"h": header, "cell": table.cell(1, index)}
+                )
             continue
         if key in columns:
             report.file_errors.append(_("列“%(h)s”重复出现") % {"h": header})
         columns[key] = index
     for required in ("school_code",):
         if required not in columns:
-            report.file_errors.append(_("缺少必需的列:%(c)s(%(label)s)") % {"c": required, "label": SCHOOL_FIELDS[required]})
+            report.file_errors.append(
+                _("缺少必需的列:%(c)s(%(label)s)") % {"c": required, "label": SCHOOL_FIELDS[required]}
+            )
     if len(table.rows) > MAX_ROWS:
         report.file_errors.append(_("行数超过上限 %(n)s") % {"n": MAX_ROWS})
     if not table.rows:
@@ -186,7 +198,9 @@ def import_rows(
             line = RowReport(row=number, school_code=code)
             report.rows.append(line)
 
-            def fail(key: str, message: str, line: RowReport = line, cells: list[Any] = cells, number: int = number) -> None:
+            def fail(
+                key: str, message: str, line: RowReport = line, cells: list[Any] = cells, number: int = number
+            ) -> None:
                 index = columns.get(key)
                 where = table.cell(number, index) if index is not None else f"{table.sheet}!{number}"
                 found = _text(value(cells, key)) if index is not None else ""
@@ -222,7 +236,11 @@ def import_rows(
             reasons = {f.key: reason for f in STAT_FIELDS} if reason else {}
             try:
                 result = services.statistics_save(
-                    school=school, year=year, raw=merged, reasons=reasons, user=user,
+                    school=school,
+                    year=year,
+                    raw=merged,
+                    reasons=reasons,
+                    user=user,
                     action=StatisticsEvent.Action.IMPORT,
                 )
             except services.StatisticsRejected as rejected:
@@ -243,7 +261,13 @@ def import_rows(
 
 
 def _apply_school(
-    district: District, code: str, year: int, cells: list[Any], value: Any, fail: Any, user: User | None,
+    district: District,
+    code: str,
+    year: int,
+    cells: list[Any],
+    value: Any,
+    fail: Any,
+    user: User | None,
 ) -> School | None:
     """Find or register the row's school; record a changed profile from `year` on."""
     attrs: dict[str, Any] = {}

@@ -63,7 +63,11 @@ class SchoolVersion(models.Model):
     name = models.CharField(_("学校名称"), max_length=128)
     school_type = models.CharField(_("学校类型"), max_length=20, choices=list(SCHOOL_TYPES.items()))
     parent = models.ForeignKey(
-        School, verbose_name=_("所属学校"), null=True, blank=True, on_delete=models.PROTECT,
+        School,
+        verbose_name=_("所属学校"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="teaching_points",
     )
     ownership = models.CharField(_("办学性质"), max_length=10, choices=list(OWNERSHIPS.items()), default="public")

@@ -30,7 +30,6 @@ from schools.models import (
 from schools.selectors import previous_statistics, school_version, version_for_year
 from schools.validation import CheckResult, Number, check_statistics, parse_value
 
-
 REJECTED_MESSAGE = gettext_lazy("数据未保存,请修改标出的项目")
 
 
@@ -42,8 +41,7 @@ class StatisticsRejected(Exception):  # noqa: N818 - a domain outcome, not a pro
         self.errors = check.errors
         self.warnings = check.warnings
         details = "; ".join(
-            [f"{k}: {' '.join(v)}" for k, v in check.errors.items()]
-            + [f"{k}: {v}" for k, v in check.warnings.items()]
+            [f"{k}: {' '.join(v)}" for k, v in check.errors.items()] + [f"{k}: {v}" for k, v in check.warnings.items()]
         )
         super().__init__(message or f"{REJECTED_MESSAGE} ({details})")
 
@@ -59,10 +57,9 @@ class StaleRevision(Exception):  # noqa: N818
 
 # --- districts and schools ------------------------------------------------------------------
 
+
 def district_get_or_create(*, code: str, name: str = "", province: str = "") -> District:
-    district, created = District.objects.get_or_create(
-        code=code, defaults={"name": name or code, "province": province}
-    )
+    district, created = District.objects.get_or_create(code=code, defaults={"name": name or code, "province": province})
     if created:
         district.full_clean()
     return district
@@ -122,6 +119,7 @@ def school_change(*, school: School, year: int, user: User | None = None, **attr
 
 
 # --- statistics -----------------------------------------------------------------------------
+
 
 def stat_values(stats: AnnualStatistics | None) -> dict[str, Number | None]:
     if stats is None:
@@ -248,14 +246,17 @@ def _changed_since(stats: AnnualStatistics, revision: int) -> dict[str, list[Any
 
 
 def _transition(
-    stats: AnnualStatistics, *, allowed_from: tuple[str, ...], to: str, user: User | None,
-    action: str, reason: str = "",
+    stats: AnnualStatistics,
+    *,
+    allowed_from: tuple[str, ...],
+    to: str,
+    user: User | None,
+    action: str,
+    reason: str = "",
 ) -> AnnualStatistics:
     locked = AnnualStatistics.objects.select_for_update().get(pk=stats.pk)
     if locked.status not in allowed_from:
-        raise ValidationError(
-            _("当前状态“%(status)s”不能执行此操作") % {"status": locked.get_status_display()}
-        )
+        raise ValidationError(_("当前状态“%(status)s”不能执行此操作") % {"status": locked.get_status_display()})
     locked.status = to
     locked.updated_by = user
     locked.save(update_fields=["status", "updated_by", "updated_at"])
@@ -267,15 +268,17 @@ def _transition(
 @transaction.atomic
 def statistics_submit(*, stats: AnnualStatistics, user: User | None) -> AnnualStatistics:
     """Send a draft to the bureau. Incomplete data may be submitted; the list shows completeness."""
-    return _transition(stats, allowed_from=EDITABLE_STATUSES, to=Status.SUBMITTED, user=user,
-                       action=StatisticsEvent.Action.SUBMIT)
+    return _transition(
+        stats, allowed_from=EDITABLE_STATUSES, to=Status.SUBMITTED, user=user, action=StatisticsEvent.Action.SUBMIT
+    )
 
 
 @transaction.atomic
 def statistics_approve(*, stats: AnnualStatistics, user: User | None) -> AnnualStatistics:
     """Approve and lock. Only bureau staff (checked by the caller through core.access)."""
-    return _transition(stats, allowed_from=(Status.SUBMITTED,), to=Status.APPROVED, user=user,
-                       action=StatisticsEvent.Action.APPROVE)
+    return _transition(
+        stats, allowed_from=(Status.SUBMITTED,), to=Status.APPROVED, user=user, action=StatisticsEvent.Action.APPROVE
+    )
 
 
 @transaction.atomic
@@ -283,8 +286,14 @@ def statistics_reopen(*, stats: AnnualStatistics, user: User | None, reason: str
     """Return submitted or approved data for correction, with a reason the school sees."""
     if not reason.strip():
         raise ValidationError({"reason": _("退回时必须填写原因")})
-    return _transition(stats, allowed_from=(Status.SUBMITTED, Status.APPROVED), to=Status.REOPENED,
-                       user=user, action=StatisticsEvent.Action.REOPEN, reason=reason.strip())
+    return _transition(
+        stats,
+        allowed_from=(Status.SUBMITTED, Status.APPROVED),
+        to=Status.REOPENED,
+        user=user,
+        action=StatisticsEvent.Action.REOPEN,
+        reason=reason.strip(),
+    )
 
 
 def _after_change(district_id: int, year: int) -> None:

@@ -127,8 +127,7 @@ def check_statistics(
             if largest < average:
                 result.error(
                     f"max_class_size_{section}",
-                    _("最大班额(%(largest)s)小于平均班额(%(average)s)")
-                    % {"largest": largest, "average": average},
+                    _("最大班额(%(largest)s)小于平均班额(%(average)s)") % {"largest": largest, "average": average},
                 )
 
     if previous:
@@ -139,9 +138,7 @@ def check_statistics(
                 continue
             change = (Decimal(str(new)) - Decimal(str(old))) / Decimal(str(old))
             if abs(change) > Decimal(str(JUMP_RATIO)) and not given.get(spec.key, "").strip():
-                result.warnings[spec.key] = _(
-                    "%(field)s较上年变化 %(pct)s%%(%(old)s → %(new)s),请填写变动说明"
-                ) % {
+                result.warnings[spec.key] = _("%(field)s较上年变化 %(pct)s%%(%(old)s → %(new)s),请填写变动说明") % {
                     "field": spec.label,
                     "pct": f"{change * 100:+.0f}",
                     "old": _fmt(old),

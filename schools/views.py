@@ -16,7 +16,7 @@ from core import access
 from core.models import Role
 from core.years import current_school_year
 from schools import services
-from schools.fields import GROUPS, SCHOOL_TYPES, STAT_FIELD_BY_KEY, STAT_FIELDS, completeness
+from schools.fields import GROUPS, STAT_FIELD_BY_KEY, STAT_FIELDS, TYPE_SECTIONS, completeness
 from schools.forms import ReopenForm, SchoolForm, StatisticsForm
 from schools.models import AnnualStatistics, School, Status
 from schools.selectors import district_school_rows, school_version
@@ -32,7 +32,10 @@ def _year(request: HttpRequest, default: int | None = None) -> int:
 def default_year(district_id: int) -> int:
     """The latest year with statistics in the district, else the current school year."""
     latest = (
-        AnnualStatistics.objects.filter(school__district_id=district_id).order_by("-year").values_list("year", flat=True).first()
+        AnnualStatistics.objects.filter(school__district_id=district_id)
+        .order_by("-year")
+        .values_list("year", flat=True)
+        .first()
     )
     return latest or current_school_year()
 
@@ -65,11 +68,13 @@ def school_list(request: HttpRequest, district_code: str) -> HttpResponse:
     for row in district_school_rows(district, year):
         values = services.stat_values(row.statistics)
         students = [values.get(f"students_{s}") for s in ("primary", "junior", "senior")]
-        rows.append({
-            "row": row,
-            "students": sum(s for s in students if s) if row.statistics else None,
-            "completeness": completeness(dict(values), row.version.school_type) if row.statistics else 0.0,
-        })
+        rows.append(
+            {
+                "row": row,
+                "students": sum(s for s in students if s) if row.statistics else None,
+                "completeness": completeness(dict(values), row.version.school_type) if row.statistics else 0.0,
+            }
+        )
         counts[row.statistics.status if row.statistics else "missing"] += 1
     years = sorted(
         set(AnnualStatistics.objects.filter(school__district=district).values_list("year", flat=True)) | {year},
@@ -95,10 +100,19 @@ def school_detail(request: HttpRequest, code: str) -> HttpResponse:
     stats = list(school.statistics.order_by("year"))
     versions = list(school.versions.select_related("parent").order_by("valid_from"))
     current = versions[-1] if versions else None
+    # Sections the school has (had) in any year; rows of other sections would be empty noise.
+    sections = {sec for v in versions for sec in TYPE_SECTIONS.get(v.school_type, ())}
     table = []
     for group, title in GROUPS.items():
-        fields = [f for f in STAT_FIELDS if f.group == group]
-        table.append((title, [(f, [getattr(s, f.key) for s in stats]) for f in fields]))
+        rows = []
+        for f in STAT_FIELDS:
+            values = [getattr(s, f.key) for s in stats]
+            if f.group == group and (f.section is None or f.section in sections or any(v for v in values)):
+                rows.append((f, values))
+        table.append((title, rows))
+    latest = stats[-1].year if stats else None
+    this_year = current_school_year()
+    next_year = this_year if latest is None else (latest + 1 if latest < this_year else None)
     return render(
         request,
         "schools/school_detail.html",
@@ -110,7 +124,7 @@ def school_detail(request: HttpRequest, code: str) -> HttpResponse:
             "table": table,
             "can_edit": access.can(request.user, "edit_statistics", school.district, school),
             "can_manage": access.can(request.user, "manage", school.district),
-            "next_year": (stats[-1].year + 1) if stats else current_school_year(),
+            "next_year": next_year,
         },
     )
 
@@ -134,7 +148,11 @@ def statistics_edit(request: HttpRequest, code: str, year: int) -> HttpResponse:
         expected = int(request.POST["revision"]) if request.POST.get("revision") else None
         try:
             result = services.statistics_save(
-                school=school, year=year, raw=raw, reasons=reasons, user=request.user,  # type: ignore[arg-type]
+                school=school,
+                year=year,
+                raw=raw,
+                reasons=reasons,
+                user=request.user,  # type: ignore[arg-type]
                 expected_revision=expected,
             )
         except services.StatisticsRejected as rejected:
@@ -144,12 +162,25 @@ def statistics_edit(request: HttpRequest, code: str, year: int) -> HttpResponse:
                 for message in errors:
                     form.add_error(key if key in form.fields else None, message)
             messages.error(request, services.REJECTED_MESSAGE)
-            return render(request, "schools/statistics_form.html", {**context, "form": form, "warned": rejected.warnings}, status=400)
+            return render(
+                request,
+                "schools/statistics_form.html",
+                {**context, "form": form, "warned": rejected.warnings},
+                status=400,
+            )
         except services.StaleRevision as stale:
             form = StatisticsForm(request.POST, school_type=version.school_type)
-            changed = [(STAT_FIELD_BY_KEY[k].label if k in STAT_FIELD_BY_KEY else k, old, new) for k, (old, new) in stale.changes.items()]
+            changed = [
+                (STAT_FIELD_BY_KEY[k].label if k in STAT_FIELD_BY_KEY else k, old, new)
+                for k, (old, new) in stale.changes.items()
+            ]
             messages.error(request, str(stale))
-            return render(request, "schools/statistics_form.html", {**context, "form": form, "stale": changed, "current_revision": stale.current.revision}, status=409)
+            return render(
+                request,
+                "schools/statistics_form.html",
+                {**context, "form": form, "stale": changed, "current_revision": stale.current.revision},
+                status=409,
+            )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
             return redirect("schools:school_detail", code=code)
@@ -167,7 +198,9 @@ def statistics_edit(request: HttpRequest, code: str, year: int) -> HttpResponse:
     if stats is None:
         # A new year starts from last year's facility figures only when the user asks (issue #7).
         initial = {}
-    form = StatisticsForm(initial={**initial, "revision": stats.revision if stats else None}, school_type=version.school_type)
+    form = StatisticsForm(
+        initial={**initial, "revision": stats.revision if stats else None}, school_type=version.school_type
+    )
     return render(request, "schools/statistics_form.html", {**context, "form": form})
 
 
@@ -204,14 +237,25 @@ def statistics_action(request: HttpRequest, code: str, year: int, action: str) -
 def school_create(request: HttpRequest, district_code: str) -> HttpResponse:
     district = access.get_district_for_user(request.user, district_code, "manage")
     candidates = School.objects.filter(district=district)
-    form = SchoolForm(request.POST or None, district_schools=candidates, initial={"valid_from": current_school_year(), "county_run": "1"})
+    form = SchoolForm(
+        request.POST or None,
+        district_schools=candidates,
+        initial={"valid_from": current_school_year(), "county_run": "1"},
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             school = services.school_create(
-                district=district, code=data["code"], year=data["valid_from"], user=request.user,  # type: ignore[arg-type]
-                name=data["name"], school_type=data["school_type"], parent=data["parent"],
-                ownership=data["ownership"], county_run=data["county_run"], area_type=data["area_type"],
+                district=district,
+                code=data["code"],
+                year=data["valid_from"],
+                user=request.user,  # type: ignore[arg-type]
+                name=data["name"],
+                school_type=data["school_type"],
+                parent=data["parent"],
+                ownership=data["ownership"],
+                county_run=data["county_run"],
+                area_type=data["area_type"],
                 note=data["note"],
             )
         except ValidationError as error:
@@ -230,7 +274,9 @@ def school_edit(request: HttpRequest, code: str) -> HttpResponse:
     year = _year(request)
     version = school_version(school, year) or school.versions.order_by("-valid_from").first()
     initial = {
-        "code": school.code, "valid_from": year, "name": version.name if version else "",
+        "code": school.code,
+        "valid_from": year,
+        "name": version.name if version else "",
         "school_type": version.school_type if version else "primary",
         "parent": version.parent_id if version else None,
         "ownership": version.ownership if version else "public",
@@ -243,17 +289,28 @@ def school_edit(request: HttpRequest, code: str) -> HttpResponse:
         data = form.cleaned_data
         try:
             services.school_change(
-                school=school, year=data["valid_from"], user=request.user,  # type: ignore[arg-type]
-                name=data["name"], school_type=data["school_type"], parent=data["parent"],
-                ownership=data["ownership"], county_run=data["county_run"], area_type=data["area_type"],
-                closed=data["closed"], note=data["note"],
+                school=school,
+                year=data["valid_from"],
+                user=request.user,  # type: ignore[arg-type]
+                name=data["name"],
+                school_type=data["school_type"],
+                parent=data["parent"],
+                ownership=data["ownership"],
+                county_run=data["county_run"],
+                area_type=data["area_type"],
+                closed=data["closed"],
+                note=data["note"],
             )
         except ValidationError as error:
             _add_errors(form, error)
         else:
             messages.success(request, _("已记录自 %(year)s 学年起的变更") % {"year": data["valid_from"]})
             return redirect("schools:school_detail", code=school.code)
-    return render(request, "schools/school_form.html", {"form": form, "district": school.district, "school": school, "creating": False})
+    return render(
+        request,
+        "schools/school_form.html",
+        {"form": form, "district": school.district, "school": school, "creating": False},
+    )
 
 
 def _add_errors(form: SchoolForm, error: ValidationError) -> None:
@@ -262,5 +319,3 @@ def _add_errors(form: SchoolForm, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error.messages)
-
-

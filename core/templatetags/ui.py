@@ -60,7 +60,7 @@ def status_badge(status: str | None, label: str | None = None) -> SafeString:
 def verdict(passes: bool | None) -> SafeString:
     """Traffic light for a verdict: pass / fail / cannot be judged."""
     if passes is True:
-        return format_html('<span class="light ok" title="{}">●</span> {}', "达标", "达标")
+        return format_html('<span class="verdict"><span class="light ok">●</span> {}</span>', "达标")
     if passes is False:
-        return format_html('<span class="light bad" title="{}">●</span> {}', "未达标", "未达标")
-    return format_html('<span class="light muted" title="{}">●</span> {}', "无法判定", "无法判定")
+        return format_html('<span class="verdict"><span class="light bad">●</span> {}</span>', "未达标")
+    return format_html('<span class="verdict"><span class="light muted">●</span> {}</span>', "无法判定")

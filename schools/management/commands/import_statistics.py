@@ -36,4 +36,6 @@ class Command(BaseCommand):
         if not report.ok:
             raise CommandError(f"导入失败:{report.error_count} 处错误,未保存任何数据 / Import failed, nothing saved")
         saved = "(未保存,仅检查)" if options["dry_run"] else ""
-        self.stdout.write(self.style.SUCCESS(f"导入成功:{len(report.rows)} 行{saved} / Imported {len(report.rows)} rows"))
+        self.stdout.write(
+            self.style.SUCCESS(f"导入成功:{len(report.rows)} 行{saved} / Imported {len(report.rows)} rows")
+        )
