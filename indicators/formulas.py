@@ -20,6 +20,7 @@ Numbers are kept at full precision throughout; rounding is for display only (§4
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -422,7 +423,7 @@ _SCOPE_KEYS: Final = frozenset(
 )
 
 
-def _mapping(raw: Any, where: str, allowed: frozenset[str]) -> Mapping[str, Any]:
+def _mapping(raw: object, where: str, allowed: frozenset[str]) -> Mapping[str, Any]:
     if not isinstance(raw, Mapping):
         raise _err(f"{where} 必须是对象", f"{where} must be a mapping")
     unknown = sorted(str(k) for k in raw if k not in allowed)
@@ -437,7 +438,7 @@ def _required(raw: Mapping[str, Any], key: str, where: str) -> Any:
     return raw[key]
 
 
-def _number(value: Any, where: str) -> float:
+def _number(value: object, where: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise _err(f"{where} 必须是数值", f"{where} must be a number, got {value!r}")
     if not math.isfinite(value):
@@ -445,11 +446,11 @@ def _number(value: Any, where: str) -> float:
     return float(value)
 
 
-def _optional_number(value: Any, where: str) -> float | None:
+def _optional_number(value: object, where: str) -> float | None:
     return None if value is None else _number(value, where)
 
 
-def _optional_int(value: Any, where: str) -> int | None:
+def _optional_int(value: object, where: str) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
@@ -457,19 +458,19 @@ def _optional_int(value: Any, where: str) -> int | None:
     return int(value)
 
 
-def _boolean(value: Any, where: str) -> bool:
+def _boolean(value: object, where: str) -> bool:
     if not isinstance(value, bool):
         raise _err(f"{where} 必须是 true/false", f"{where} must be a boolean, got {value!r}")
     return value
 
 
-def _string(value: Any, where: str) -> str:
+def _string(value: object, where: str) -> str:
     if not isinstance(value, str):
         raise _err(f"{where} 必须是字符串", f"{where} must be a string, got {value!r}")
     return value
 
 
-def _level_map(raw: Any, where: str) -> dict[str, float | None]:
+def _level_map(raw: object, where: str) -> dict[str, float | None]:
     """Parse a per-level mapping; levels left out mean None (not set)."""
     if raw is None:
         return dict.fromkeys(LEVELS)
@@ -477,7 +478,7 @@ def _level_map(raw: Any, where: str) -> dict[str, float | None]:
     return {level: _optional_number(values.get(level), f"{where}.{level}") for level in LEVELS}
 
 
-def _indicator_from_dict(raw: Any, position: int) -> IndicatorRule:
+def _indicator_from_dict(raw: object, position: int) -> IndicatorRule:
     where = f"indicators[{position}]"
     data = _mapping(raw, where, _INDICATOR_KEYS)
     key = _string(_required(data, "key", where), f"{where}.key")
@@ -522,6 +523,11 @@ class Profile:
         default_factory=lambda: dict(DEFAULT_SECTION_WEIGHTS)
     )
     _plan: _Plan = field(init=False, repr=False, compare=False)
+
+    def __hash__(self) -> int:
+        # Equal profiles have equal canonical data, so this agrees with ==; it lets a Profile
+        # serve as a cache key although its mappings are plain dicts.
+        return hash(json.dumps(self.to_dict(), sort_keys=True))
 
     def __post_init__(self) -> None:
         if not isinstance(self.indicators, tuple):
@@ -857,7 +863,13 @@ def evaluation_units(schools: Sequence[SchoolRecord], profile: Profile) -> list[
       (1 : 1.1 : 1.32 by default, §5.2); single-section schools get share 1.
     * Exclusions carry a stable ``excluded_code`` and a Chinese reason. Checked in this order:
       private, not_county_run, special, vocational, teaching_point_excluded,
-      teaching_point_small, merged_into_parent / parent_missing, no_students.
+      teaching_point_small, merged_into_parent / parent_missing, no_students (and
+      unknown_type for a school type outside :data:`SCHOOL_TYPES`).
+    * ``merge_into_parent``: a teaching point's primary students, primary teacher counts and
+      whole facility totals are added to the primary unit of ``parent_school_code`` (which
+      lists it in ``merged_from``); a merged total is None if either part is not reported.
+      Without such a parent (absent, no primary unit, or itself a teaching point) the point
+      stays excluded as ``parent_missing``.
     * Output order: schools in input order, primary before junior.
     """
     scope = profile.scope

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.models import User
 from indicators import formulas
@@ -239,3 +240,26 @@ def balance_record_failure(*, district_id: int, year: int, error: str) -> None:
     BalanceState.objects.filter(district_id=district_id, year=year).update(
         last_error=error[:2000], queued_at=None, stale=True
     )
+
+
+@transaction.atomic
+def profile_create(
+    *, name: str, label: str, province: str, base: RuleProfile, user: User | None
+) -> RuleProfile:
+    """A new profile (e.g. a province's variant) starting as a copy of `base`'s current rules."""
+    if RuleProfile.objects.filter(name=name).exists():
+        raise ValidationError({"name": _("规则标识 %(n)s 已存在") % {"n": name}})
+    profile = RuleProfile(name=name, label=label, province=province)
+    profile.full_clean()
+    profile.save()
+    definition = {**base.current_version().definition, "label": label}
+    profile_update(profile=profile, definition=definition, user=user, note=f"复制自 {base.name}")
+    return profile
+
+
+@transaction.atomic
+def district_choose_profiles(*, district: District, profiles: Sequence[RuleProfile]) -> None:
+    """The bureau's choice of rule profiles (e.g. its province's). Empty = national defaults."""
+    district.rule_profiles.set(profiles)
+    for year in BalanceState.objects.filter(district=district).values_list("year", flat=True):
+        balance_mark_stale(district_id=district.pk, year=year)

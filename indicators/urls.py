@@ -11,4 +11,8 @@ urlpatterns = [
         views.balance_recompute_view,
         name="balance_recompute",
     ),
+    path("profiles/", views.profile_list, name="profile_list"),
+    path("profiles/new/", views.profile_create, name="profile_create"),
+    path("profiles/<slug:name>/edit/", views.profile_edit, name="profile_edit"),
+    path("districts/<str:district_code>/profiles/", views.district_profiles, name="district_profiles"),
 ]

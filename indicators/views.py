@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -14,7 +17,8 @@ from django.views.decorators.http import require_POST
 from core import access
 from indicators import presentation, selectors, services
 from indicators.charts import trend_lines
-from indicators.models import BalanceResult
+from indicators.forms import DistrictProfilesForm, ProfileCreateForm, ProfileDefinitionForm
+from indicators.models import BalanceResult, RuleProfile
 from schools.views import default_year
 
 
@@ -91,3 +95,85 @@ def balance_recompute_view(request: HttpRequest, district_code: str, year: int) 
     if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
         return redirect(next_url)
     return redirect("indicators:balance_home", district.code)
+
+
+@login_required
+def profile_list(request: HttpRequest) -> HttpResponse:
+    """Every rule profile with its current rules in readable form (reference data)."""
+    profiles = []
+    for profile in RuleProfile.objects.prefetch_related("versions"):
+        version = profile.current_version()
+        rules = version.definition if version else {}
+        has_standards = any(
+            v is not None for ind in rules.get("indicators", []) for v in (ind.get("standards") or {}).values()
+        )
+        profiles.append({"profile": profile, "version": version, "rules": rules, "has_standards": has_standards})
+    return render(
+        request,
+        "indicators/profile_list.html",
+        {"profiles": profiles, "can_configure": access.is_admin(request.user)},
+    )
+
+
+@login_required
+def profile_edit(request: HttpRequest, name: str) -> HttpResponse:
+    """Administrators edit a profile's rules; saving adds a version (results keep theirs)."""
+    if not access.is_admin(request.user):
+        raise PermissionDenied
+    profile = get_object_or_404(RuleProfile, name=name)
+    current = profile.current_version()
+    initial = {"definition": json.dumps(current.definition, ensure_ascii=False, indent=2)}
+    form = ProfileDefinitionForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            version = services.profile_update(
+                profile=profile, definition=form.cleaned_data["definition"], user=request.user,  # type: ignore[arg-type]
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as error:
+            form.add_error("definition", error.messages)
+        else:
+            messages.success(request, _("已保存为第 %(v)s 版;相关区县的结果将重新计算") % {"v": version.version})
+            return redirect("indicators:profile_list")
+    versions = profile.versions.order_by("-version")
+    return render(request, "indicators/profile_edit.html", {"profile": profile, "form": form, "versions": versions})
+
+
+@login_required
+def profile_create(request: HttpRequest) -> HttpResponse:
+    if not access.is_admin(request.user):
+        raise PermissionDenied
+    form = ProfileCreateForm(request.POST or None, initial={"base": RuleProfile.objects.filter(name=request.GET.get("from")).first()})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            profile = services.profile_create(
+                name=data["name"], label=data["label"], province=data["province"], base=data["base"],
+                user=request.user,  # type: ignore[arg-type]
+            )
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, _("已创建规则,可继续修改标准值"))
+            return redirect("indicators:profile_edit", profile.name)
+    return render(request, "indicators/profile_create.html", {"form": form})
+
+
+@login_required
+def district_profiles(request: HttpRequest, district_code: str) -> HttpResponse:
+    """The bureau chooses which rule profiles its county is evaluated under."""
+    district = access.get_district_for_user(request.user, district_code)
+    chosen = list(district.rule_profiles.all())
+    form = DistrictProfilesForm(request.POST or None, province=district.province, initial={"profiles": chosen})
+    if request.method == "POST":
+        access.require(request.user, "manage", district)
+        if form.is_valid():
+            services.district_choose_profiles(district=district, profiles=list(form.cleaned_data["profiles"]))
+            messages.success(request, _("已更新评估规则,结果将重新计算"))
+            return redirect("indicators:balance_home", district.code)
+    return render(
+        request, "indicators/district_profiles.html",
+        {"district": district, "form": form, "effective": selectors.profiles_for_district(district),
+         "can_manage": access.can(request.user, "manage", district)},
+    )

@@ -49,6 +49,10 @@ def school(
     return SchoolRecord(code, f"学校{code}", school_type, ownership, county_run, parent, stats)
 
 
+def record(code: str, school_type: str, stats: Mapping[str, float | None]) -> SchoolRecord:
+    return SchoolRecord(code, f"学校{code}", school_type, "public", True, None, dict(stats))
+
+
 def profile_with(base: Mapping[str, Any], **changes: Any) -> Profile:
     """A profile from ``base`` with top-level keys replaced and nested dicts updated."""
     data = copy.deepcopy(dict(base))
@@ -96,7 +100,7 @@ def comply(
     school_type: str = "primary",
     level: str = "primary",
 ) -> tuple[dict[str, float | None], UnitCompliance]:
-    unit = only(evaluation_units([school("S1", school_type, **stats)], profile), "S1", level)
+    unit = only(evaluation_units([record("S1", school_type, stats)], profile), "S1", level)
     values = unit_values(unit, profile)
     return values, unit_compliance(unit, values, profile)
 
@@ -113,6 +117,7 @@ def test_handout_example_weighted_cv() -> None:
     assert result.units == 5
     assert result.total_students == 302
     assert result.total_resource == 1913
+    assert result.mean is not None
     assert result.mean == pytest.approx(1913 / 302, rel=1e-15)
     assert round(result.mean, 4) == 6.3344
     assert [round(t.term, 4) for t in result.terms] == [0.0027, 0.8486, 5.1274, 4.5011, 0.1730]
@@ -443,7 +448,7 @@ def test_teaching_point_parent_missing(records: list[SchoolRecord]) -> None:
     ],
 )
 def test_no_students(stats: dict[str, float | None], reason: str) -> None:
-    (unit,) = evaluation_units([school("P1", books=100, **stats)], Q17)
+    (unit,) = evaluation_units([record("P1", "primary", {"books": 100, **stats})], Q17)
     assert unit.excluded_code == "no_students"
     assert unit.excluded_reason == reason
     assert unit.students == 0
@@ -481,7 +486,7 @@ def test_decimal_and_nan_inputs() -> None:
 
     record = school(
         "P1",
-        students_primary=Decimal("100"),  # type: ignore[arg-type]
+        students_primary=Decimal(100),  # type: ignore[arg-type]
         teaching_area=Decimal("450.5"),  # type: ignore[arg-type]
         sports_area=float("nan"),
     )
@@ -497,7 +502,7 @@ def test_decimal_and_nan_inputs() -> None:
 
 
 def test_values_per_student_and_per_100() -> None:
-    (unit,) = evaluation_units([school("P1", **EXACT_PRIMARY)], Q17)
+    (unit,) = evaluation_units([record("P1", "primary", EXACT_PRIMARY)], Q17)
     values = unit_values(unit, Q17)
     assert values == {
         "qualified_teachers_per100": 4.2,
@@ -716,9 +721,9 @@ def test_gaps_in_real_units(
     gap = result.gaps[key]
     assert gap.shortfall == shortfall
     assert gap.text == text
-    assert gap.standard == Q17.indicators[[r.key for r in Q17.indicators].index(key)].standards[
-        level
-    ]
+    assert (
+        gap.standard == Q17.indicators[[r.key for r in Q17.indicators].index(key)].standards[level]
+    )
 
 
 def test_gap_exact_hit_does_not_round_up() -> None:
@@ -774,13 +779,16 @@ def test_2012_composite_verdict(
 def test_composite_is_mean_of_indicator_cvs() -> None:
     rng = random.Random(7)
     records = [
-        school(
+        record(
             f"P{i}",
-            students_primary=rng.randint(50, 900),
-            teachers_primary=rng.randint(5, 60),
-            qualified_teachers_primary=rng.randint(5, 60),
-            mid_title_teachers_primary=rng.randint(1, 30),
-            **{f: rng.uniform(100, 10000) for f in FACILITY_FIELDS},
+            "primary",
+            {
+                "students_primary": rng.randint(50, 900),
+                "teachers_primary": rng.randint(5, 60),
+                "qualified_teachers_primary": rng.randint(5, 60),
+                "mid_title_teachers_primary": rng.randint(1, 30),
+                **{f: rng.uniform(100, 10000) for f in FACILITY_FIELDS},
+            },
         )
         for i in range(12)
     ]
@@ -1058,7 +1066,9 @@ def _mixed_county() -> list[SchoolRecord]:
 
 def _is_subset(small: Any, big: Any) -> bool:
     if isinstance(small, dict):
-        return isinstance(big, dict) and all(k in big and _is_subset(v, big[k]) for k, v in small.items())
+        return isinstance(big, dict) and all(
+            k in big and _is_subset(v, big[k]) for k, v in small.items()
+        )
     if isinstance(small, list):
         return (
             isinstance(big, list)

@@ -76,9 +76,7 @@ def test_shares_sum_to_one_when_variance_is_positive(
 
 
 @given(points, factors)
-def test_mean_is_the_ratio_of_raw_totals(
-    rows: list[tuple[str, int, float]], factor: float
-) -> None:
+def test_mean_is_the_ratio_of_raw_totals(rows: list[tuple[str, int, float]], factor: float) -> None:
     result = weighted_cv(rows, factor)
     total_p = sum(p for _c, p, _t in rows)
     weighted_mean = math.fsum(p * (factor * t / p) for _c, p, t in rows) / total_p

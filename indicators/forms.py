@@ -1,0 +1,48 @@
+"""Forms for rule profiles. The rules themselves are validated by formulas.Profile.from_dict."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from indicators.models import RuleProfile
+
+
+class ProfileDefinitionForm(forms.Form):
+    definition = forms.CharField(
+        label=_("规则定义(JSON)"), widget=forms.Textarea(attrs={"rows": 30, "class": "mono", "spellcheck": "false"})
+    )
+    note = forms.CharField(label=_("修订说明"), max_length=200)
+
+    def clean_definition(self) -> dict[str, Any]:
+        try:
+            data = json.loads(self.cleaned_data["definition"])
+        except json.JSONDecodeError as exc:
+            raise forms.ValidationError(
+                _("JSON 格式错误:第 %(line)s 行第 %(col)s 列") % {"line": exc.lineno, "col": exc.colno}
+            ) from exc
+        if not isinstance(data, dict):
+            raise forms.ValidationError(_("规则定义应为 JSON 对象"))
+        return data
+
+
+class ProfileCreateForm(forms.Form):
+    name = forms.SlugField(label=_("规则标识(英文、数字、短横线)"), max_length=64)
+    label = forms.CharField(label=_("名称"), max_length=128)
+    province = forms.CharField(label=_("适用省份"), max_length=32)
+    base = forms.ModelChoiceField(label=_("复制自"), queryset=RuleProfile.objects.all())
+
+
+class DistrictProfilesForm(forms.Form):
+    profiles = forms.ModelMultipleChoiceField(
+        label=_("本区县采用的评估规则"), queryset=RuleProfile.objects.none(),
+        widget=forms.CheckboxSelectMultiple, required=False,
+    )
+
+    def __init__(self, *args: Any, province: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["profiles"]
+        field.queryset = RuleProfile.objects.filter(province__in=["", province])  # type: ignore[attr-defined]
