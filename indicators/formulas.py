@@ -32,6 +32,7 @@ __all__ = [
     "FACILITY_FIELDS",
     "INDICATOR_CATALOG",
     "LEVELS",
+    "ENGINE_VERSION",
     "NEAR_THRESHOLD",
     "SCHOOL_TYPES",
     "SECTIONS",
@@ -113,6 +114,9 @@ DEFAULT_SECTION_WEIGHTS: Final[Mapping[str, float]] = {
 
 #: A CV this close to its threshold is flagged for human review: whether the official comparison
 #: uses the 3-dp rounded or the exact value is unknown (§4.3, [U]).
+# Version of these formulas. Stored results carry it, and a change makes them recompute: bump it
+# whenever a change here could change a stored number.
+ENGINE_VERSION: Final[str] = "2026.11.1"
 NEAR_THRESHOLD: Final[float] = 0.0005
 
 #: Relative tolerance for products of decimal constants that binary floats cannot represent
@@ -1232,13 +1236,17 @@ def unit_compliance(
     no standard at the level is not assessed; a None value is not met ("未填报") and is below
     any floor. ``min_met``: passes when met >= min_met and (with ``floor_ratio``) every unmet
     value >= floor_ratio x standard. ``max_failing``: passes when assessed - met <= max_failing
-    and the floor holds. Nothing assessed -> passes None ("本规则未设学校达标标准").
-    Gaps are in real units: required total = standard x students / factor, shortfall =
+    and the floor holds. Nothing assessed -> passes None ("本规则未设学校达标标准"); a unit
+    without students cannot be judged -> passes None ("在校生为 0,无法评估"). Gaps are in real units: required total = standard x students / factor, shortfall =
     required - actual total, rounded up to a whole m², 元, 人, 间, 台 or 册.
     """
     plan = profile._plan
+    checks = plan.checks.get(unit.level, ())
+    if unit.students <= 0 and checks:
+        # Every value is None here; reporting them all as "未填报" would blame the wrong thing.
+        return UnitCompliance(0, len(checks), None, (), (), {}, "在校生为 0,无法评估")
     return _compliance(
-        plan.checks.get(unit.level, ()),
+        checks,
         profile.school_rule,
         unit.students,
         [values.get(key) for key in plan.keys],
@@ -1311,11 +1319,27 @@ class CountyResult:
     units: list[UnitResult]
 
     def summary(self, district: str, year: int) -> dict[str, Any]:
-        """Compact JSON-safe result (full-precision floats, no rounding)."""
+        """Compact JSON-safe result; floats at full precision (rounding is for display, §4.2).
+
+        Shape: ``{"district", "year", "profile", "levels": {level: {"units", "indicators":
+        {key: {"mean", "sd", "cv", "threshold", "passes"}}, "composite", "passes"}}, "units":
+        [{"school_code", "level", "students", "included", "excluded_reason", "values", "met",
+        "passes", "gaps": {key: {"standard", "value", "shortfall", "unit"}}}]}``. Means are in
+        the indicator's unit, gaps in real units (m², 元, 人, 间, 台, 册).
+        """
         return self._export(district, year, full=False)
 
     def document(self, district: str, year: int) -> dict[str, Any]:
-        """The summary plus everything needed to show the calculation (terms, totals, notes)."""
+        """The summary plus everything needed to "show the calculation" (§7.2 table 3, §10.2).
+
+        Adds ``profile_version``, ``profile_label`` and ``rules`` (``Profile.to_dict()``); per
+        level ``composite_threshold`` and ``notes``; per indicator ``label``, ``unit``,
+        ``total_resource`` (numerator unit), ``total_students``, ``units``, ``note``,
+        ``near_threshold`` and ``terms`` (each unit's students, value, weight, term, share); per
+        unit ``school_name``, ``school_type``, ``excluded_code``, ``facility_share``,
+        ``merged_from``, ``totals``, ``assessed``, ``failing``, ``below_floor``, ``notes`` and
+        each gap's ``text``. JSON-safe: ``json.loads(json.dumps(d)) == d``.
+        """
         return self._export(district, year, full=True)
 
     def _export(self, district: str, year: int, *, full: bool) -> dict[str, Any]:
@@ -1437,10 +1461,15 @@ def _level_result(
         if near:
             notes.append(f"{rule.label}差异系数接近标准 {threshold},建议人工复核")
 
-    # Composite = plain mean of the indicator CVs (§2.3, §9.3). Under the 2017 rule it is
-    # informational only (§3.2), so it is computed but never tested there.
+    # Composite = plain mean of the indicator CVs (§2.3, §9.3). Only a profile that has
+    # composite thresholds has a composite: the 2017 rule has none (§3.2), so it is null there.
+    # A province that publishes an informational composite sets thresholds of null per level.
     defined = [c for c in cvs if c is not None]
-    composite = math.fsum(defined) / len(cvs) if cvs and len(defined) == len(cvs) else None
+    composite = (
+        math.fsum(defined) / len(cvs)
+        if profile.composite_thresholds is not None and cvs and len(defined) == len(cvs)
+        else None
+    )
     composite_threshold = (
         profile.composite_thresholds.get(level) if profile.composite_thresholds else None
     )

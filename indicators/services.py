@@ -116,7 +116,7 @@ def _schedule(district_id: int, year: int) -> None:
 
 def _fingerprint(version: RuleProfileVersion, inputs: CountyInputs) -> str:
     """Identity of what a result was computed from: the profile version and every input value."""
-    digest = hashlib.sha256(f"profile:{version.pk}\n".encode())
+    digest = hashlib.sha256(f"engine:{formulas.ENGINE_VERSION}|profile:{version.pk}\n".encode())
     for record in inputs.records:
         revision, status = inputs.provenance[record.school_code]
         stats = ",".join(f"{k}={record.stats[k]!r}" for k in sorted(record.stats))
@@ -141,6 +141,7 @@ def _document(
         unit["approved"] = unit["school_code"] in approved
     document["inputs"] = {
         "fingerprint": fingerprint,
+        "engine_version": formulas.ENGINE_VERSION,
         "profile_version": version.version,
         "profile_label": version.definition.get("label", version.profile.label),
         "schools": {code: {"revision": rev, "status": st} for code, (rev, st) in inputs.provenance.items()},

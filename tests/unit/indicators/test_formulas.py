@@ -636,6 +636,14 @@ def test_no_standards_means_not_assessed() -> None:
     assert result.note == "本规则未设学校达标标准"
 
 
+def test_unit_without_students_cannot_be_judged() -> None:
+    unit = evaluation_units([school("P1", students_primary=0, books=10)], Q17)[0]
+    result = unit_compliance(unit, unit_values(unit, Q17), Q17)
+    assert result.passes is None
+    assert result.gaps == {}
+    assert result.note == "在校生为 0,无法评估"
+
+
 def test_indicator_without_standard_at_level_is_not_assessed() -> None:
     data = copy.deepcopy(QUALITY_2017)
     data["indicators"][4]["standards"]["primary"] = None  # sports area
@@ -814,8 +822,8 @@ def test_2017_each_indicator_at_threshold_and_near_flag() -> None:
     assert any("人工复核" in note for note in primary.notes)
     assert all(ind.passes is False for ind in junior.indicators.values())
     assert junior.passes is False
-    # The informational composite is computed but never tested under the 2017 rule.
-    assert primary.composite == pytest.approx(0.5)
+    # The 2017 rule has no composite (issue #3: null where the profile has none).
+    assert primary.composite is None
     assert primary.composite_threshold is None
 
 
@@ -1194,3 +1202,14 @@ def test_evaluates_3000_synthetic_schools() -> None:
         assert len(result.units) >= 3000
         assert all(result.levels[level].units > 0 for level in LEVELS)
         json.dumps(result.summary("999999", 2025))
+
+
+def test_informational_composite_when_thresholds_are_null() -> None:
+    """A province publishing an informational composite sets null thresholds per level."""
+    profile = profile_with(QUALITY_2017, composite_thresholds={"primary": None, "junior": None})
+    assert profile.county_rule == "each_indicator"
+    primary = evaluate_county(ratio_county(3), profile).levels["primary"]
+    cvs = [r.cv.cv for r in primary.indicators.values()]
+    assert primary.composite == pytest.approx(math.fsum(c for c in cvs if c is not None) / len(cvs))
+    assert primary.composite_threshold is None
+    assert primary.passes is True  # still judged per indicator
