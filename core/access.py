@@ -33,38 +33,53 @@ if TYPE_CHECKING:
 Action = Literal["view", "edit_statistics", "submit", "review", "manage", "configure"]
 
 
+def _person(user: AnyUser) -> User | None:
+    """The logged-in User, or None for anonymous visitors."""
+    from core.models import User
+
+    return user if isinstance(user, User) and user.is_authenticated else None
+
+
 def is_admin(user: AnyUser) -> bool:
-    return bool(user.is_authenticated and (user.is_superuser or getattr(user, "role", None) == Role.ADMIN))
+    person = _person(user)
+    return person is not None and (person.is_superuser or person.role == Role.ADMIN)
 
 
 def role_of(user: AnyUser) -> str | None:
-    if not user.is_authenticated:
+    person = _person(user)
+    if person is None:
         return None
-    return Role.ADMIN if is_admin(user) else str(user.role)  # type: ignore[union-attr]
+    return str(Role.ADMIN) if is_admin(person) else str(person.role)
 
 
 def district_scope(user: AnyUser) -> QuerySet[District]:
     """Districts the user can see."""
-    role = role_of(user)
+    person, role = _person(user), role_of(user)
+    if person is None:
+        return District.objects.none()
     if role == Role.ADMIN:
         return District.objects.all()
-    if role == Role.BUREAU:
-        return District.objects.filter(pk=user.district_id)  # type: ignore[union-attr]
+    if role == Role.BUREAU and person.district_id is not None:
+        return District.objects.filter(pk=person.district_id)
     if role == Role.INSPECTOR:
-        return District.objects.filter(inspectors=user)
-    if role == Role.PRINCIPAL and user.school_id:  # type: ignore[union-attr]
-        return District.objects.filter(schools=user.school_id)  # type: ignore[union-attr]
+        return District.objects.filter(inspectors=person)
+    if role == Role.PRINCIPAL and person.school_id is not None:
+        return District.objects.filter(schools=person.school_id)
     return District.objects.none()
 
 
 def school_scope(user: AnyUser) -> QuerySet[School]:
     """Schools the user can see."""
-    role = role_of(user)
+    person, role = _person(user), role_of(user)
+    if person is None:
+        return School.objects.none()
     if role == Role.ADMIN:
         return School.objects.all()
     if role == Role.PRINCIPAL:
-        return School.objects.filter(pk=user.school_id)  # type: ignore[union-attr]
-    return School.objects.filter(district__in=district_scope(user))
+        if person.school_id is None:
+            return School.objects.none()
+        return School.objects.filter(pk=person.school_id)
+    return School.objects.filter(district__in=district_scope(person))
 
 
 def statistics_scope(user: AnyUser) -> QuerySet[AnnualStatistics]:
@@ -73,18 +88,18 @@ def statistics_scope(user: AnyUser) -> QuerySet[AnnualStatistics]:
 
 def can(user: AnyUser, action: Action, district: District, school: School | None = None) -> bool:
     """May `user` do `action` in `district` (and to `school`)? Assumes the object is in scope."""
-    role = role_of(user)
+    person, role = _person(user), role_of(user)
+    if person is None:
+        return False
     if role == Role.ADMIN:
         return True
     if action == "view":
         return role in (Role.BUREAU, Role.INSPECTOR, Role.PRINCIPAL)
     if role == Role.BUREAU:
         # Bureau staff run their county; changing rule profiles is the administrator's.
-        return action != "configure" and user.district_id == district.pk  # type: ignore[union-attr]
+        return action != "configure" and person.district_id == district.pk
     if role == Role.PRINCIPAL:
-        return (
-            action in ("edit_statistics", "submit") and school is not None and user.school_id == school.pk  # type: ignore[union-attr]
-        )
+        return action in ("edit_statistics", "submit") and school is not None and person.school_id == school.pk
     return False
 
 

@@ -96,13 +96,16 @@ def trend_lines(
     for i, year in enumerate(years):
         px, _py = pos(i, 0)
         parts.append(
-            f'<text x="{px:.1f}" y="{height - 6}" font-size="10" text-anchor="middle" {FONT} fill="{MUTED}">{year}</text>'
+            f'<text x="{px:.1f}" y="{height - 6}" font-size="10" text-anchor="middle" {FONT} '
+            f'fill="{MUTED}">{year}</text>'
         )
     if threshold is not None:
         _x, ty = pos(0, threshold)
         parts.append(
-            f'<line x1="{left}" y1="{ty:.1f}" x2="{left + plot_w}" y2="{ty:.1f}" stroke="{BAD}" stroke-dasharray="4 3"/>'
-            f'<text x="{left - 4}" y="{ty + 4:.1f}" font-size="10" text-anchor="end" {FONT} fill="{BAD}">{threshold:g}</text>'
+            f'<line x1="{left}" y1="{ty:.1f}" x2="{left + plot_w}" y2="{ty:.1f}" stroke="{BAD}" '
+            f'stroke-dasharray="4 3"/>'
+            f'<text x="{left - 4}" y="{ty + 4:.1f}" font-size="10" text-anchor="end" {FONT} '
+            f'fill="{BAD}">{threshold:g}</text>'
         )
     for k, (name, vs) in enumerate(series):
         color = palette[k % len(palette)]

@@ -38,8 +38,10 @@ class ProfileCreateForm(forms.Form):
 
 class DistrictProfilesForm(forms.Form):
     profiles = forms.ModelMultipleChoiceField(
-        label=_("本区县采用的评估规则"), queryset=RuleProfile.objects.none(),
-        widget=forms.CheckboxSelectMultiple, required=False,
+        label=_("本区县采用的评估规则"),
+        queryset=RuleProfile.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
     )
 
     def __init__(self, *args: Any, province: str, **kwargs: Any) -> None:

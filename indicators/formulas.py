@@ -535,7 +535,8 @@ class Profile:
 
     def __post_init__(self) -> None:
         if not isinstance(self.indicators, tuple):
-            object.__setattr__(self, "indicators", tuple(self.indicators))
+            # Callers may pass a list although the annotation says tuple; freeze it.
+            object.__setattr__(self, "indicators", tuple(self.indicators))  # type: ignore[unreachable]
         if not self.indicators:
             raise _err("规则至少需要一个指标", "a profile needs at least one indicator")
         keys = [rule.key for rule in self.indicators]

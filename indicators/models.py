@@ -75,6 +75,9 @@ class BalanceState(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["district", "year"], name="one_state_per_district_year")]
 
+    def __str__(self) -> str:
+        return f"{self.district_id}/{self.year} {'stale' if self.stale else 'fresh'}"
+
 
 class BalanceResult(models.Model):
     """The evaluation of one district, year and profile version, as one stored document.
@@ -106,3 +109,6 @@ class BalanceResult(models.Model):
             )
         ]
         indexes = [models.Index(fields=["district", "year", "profile_name", "is_current"])]
+
+    def __str__(self) -> str:
+        return f"{self.district_id}/{self.year}/{self.profile_name}"

@@ -134,7 +134,7 @@ def unit_rows(document: dict[str, Any]) -> list[dict[str, Any]]:
                     "met": met,
                     "gap": unit["gaps"].get(key),
                     "formula": _formula(rule, unit),
-                "text": value_text(value, standard, met),
+                    "text": value_text(value, standard, met),
                 }
             )
         rows.append({**unit, "cells": cells, "level_label": LEVEL_LABELS.get(unit["level"], unit["level"])})
@@ -146,7 +146,8 @@ def _formula(rule: dict[str, Any], unit: dict[str, Any]) -> str:
     """How a unit's value was computed, in words: "100 × 12 ÷ 310 (设施按加权学生数分摊 45.2%)"."""
     total = (unit.get("totals") or {}).get(rule["numerator"])
     factor = rule["factor"]
-    text = f"{'' if factor == 1 else f'{factor:g} × '}{'未填报' if total is None else f'{total:,.2f}'} ÷ {unit['students']:,}"
+    numerator = "未填报" if total is None else f"{total:,.2f}"
+    text = f"{'' if factor == 1 else f'{factor:g} × '}{numerator} ÷ {unit['students']:,}"
     share = unit.get("facility_share", 1)
     if share is not None and share < 1 and rule["numerator"] in FACILITY_NUMERATORS:
         text += f"(设施按加权学生数分摊 {share * 100:.1f}%)"

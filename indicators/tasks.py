@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from celery import shared_task
+from celery import shared_task  # untyped: see the mypy override for celery in pyproject.toml
 from django.db import DatabaseError
 
 from indicators import services

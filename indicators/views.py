@@ -52,20 +52,21 @@ def balance_page(request: HttpRequest, district_code: str, year: int, profile: s
     }
     if result is not None:
         document = result.document
+        levels = presentation.level_views(document)
+        for level in levels:
+            level["chart"] = mark_safe(level["chart"])  # noqa: S308 - built by charts.py, text escaped there
         context.update(
             document=document,
-            levels=presentation.level_views(document),
+            levels=levels,
             units=presentation.unit_rows(document),
             rules=list(presentation.rules_by_key(document).values()),
             county_passes=presentation.county_verdict(document),
             trends=_trends(history),
         )
-        for level in context["levels"]:
-            level["chart"] = mark_safe(level["chart"])  # noqa: S308 - built by charts.py, text escaped there
     return render(request, "indicators/balance_page.html", context)
 
 
-def _trends(history: list[BalanceResult]) -> list[dict[str, object]]:
+def _trends(history: list[BalanceResult]) -> list[dict[str, str]]:
     if len(history) < 2:
         return []
     years = [r.year for r in history]
@@ -127,7 +128,9 @@ def profile_edit(request: HttpRequest, name: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             version = services.profile_update(
-                profile=profile, definition=form.cleaned_data["definition"], user=request.user,  # type: ignore[arg-type]
+                profile=profile,
+                definition=form.cleaned_data["definition"],
+                user=request.user,  # type: ignore[arg-type]
                 note=form.cleaned_data["note"],
             )
         except ValidationError as error:
@@ -143,12 +146,17 @@ def profile_edit(request: HttpRequest, name: str) -> HttpResponse:
 def profile_create(request: HttpRequest) -> HttpResponse:
     if not access.is_admin(request.user):
         raise PermissionDenied
-    form = ProfileCreateForm(request.POST or None, initial={"base": RuleProfile.objects.filter(name=request.GET.get("from")).first()})
+    form = ProfileCreateForm(
+        request.POST or None, initial={"base": RuleProfile.objects.filter(name=request.GET.get("from")).first()}
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             profile = services.profile_create(
-                name=data["name"], label=data["label"], province=data["province"], base=data["base"],
+                name=data["name"],
+                label=data["label"],
+                province=data["province"],
+                base=data["base"],
                 user=request.user,  # type: ignore[arg-type]
             )
         except ValidationError as error:
@@ -173,7 +181,12 @@ def district_profiles(request: HttpRequest, district_code: str) -> HttpResponse:
             messages.success(request, _("已更新评估规则,结果将重新计算"))
             return redirect("indicators:balance_home", district.code)
     return render(
-        request, "indicators/district_profiles.html",
-        {"district": district, "form": form, "effective": selectors.profiles_for_district(district),
-         "can_manage": access.can(request.user, "manage", district)},
+        request,
+        "indicators/district_profiles.html",
+        {
+            "district": district,
+            "form": form,
+            "effective": selectors.profiles_for_district(district),
+            "can_manage": access.can(request.user, "manage", district),
+        },
     )

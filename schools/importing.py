@@ -227,11 +227,8 @@ def import_rows(
                 continue
             raw = {f.key: value(cells, f.key) for f in STAT_FIELDS if f.key in columns}
             existing = AnnualStatistics.objects.filter(school=school, year=year).first()
-            if existing is not None:
-                # Columns absent from the file keep their saved values.
-                merged = {**services.stat_values(existing), **raw}
-            else:
-                merged = raw
+            # Columns absent from the file keep their saved values.
+            merged = {**services.stat_values(existing), **raw} if existing is not None else raw
             reason = _text(value(cells, "change_reason"))
             reasons = {f.key: reason for f in STAT_FIELDS} if reason else {}
             try:

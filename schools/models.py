@@ -7,6 +7,8 @@ by the first year they apply to, so history is never overwritten.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
@@ -96,11 +98,11 @@ class Status(models.TextChoices):
 EDITABLE_STATUSES = (Status.DRAFT, Status.REOPENED)
 
 
-def _count(label: str) -> models.PositiveIntegerField:
+def _count(label: str) -> Any:  # a nullable PositiveIntegerField (typed Any for django-stubs)
     return models.PositiveIntegerField(label, null=True, blank=True)
 
 
-def _amount(label: str) -> models.DecimalField:
+def _amount(label: str) -> Any:  # a nullable non-negative DecimalField
     return models.DecimalField(
         label, max_digits=14, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
     )
@@ -191,3 +193,6 @@ class StatisticsEvent(models.Model):
 
     class Meta:
         ordering = ["statistics_id", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.statistics_id} {self.action} {self.at:%Y-%m-%d %H:%M}"

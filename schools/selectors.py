@@ -10,7 +10,7 @@ from schools.models import AnnualStatistics, District, School, SchoolVersion
 
 def version_for_year(versions: Iterable[SchoolVersion], year: int) -> SchoolVersion | None:
     """The version in force in `year`: the latest one that starts on or before it."""
-    current = None
+    current: SchoolVersion | None = None
     for version in sorted(versions, key=lambda v: v.valid_from):
         if version.valid_from <= year:
             current = version
@@ -30,8 +30,8 @@ def district_school_rows(district: District, year: int, *, include_closed: bool 
     """Every school of the district open in `year`, in three queries whatever the count."""
     schools = list(School.objects.filter(district=district).order_by("code"))
     versions: dict[int, list[SchoolVersion]] = {}
-    for version in SchoolVersion.objects.filter(school__district=district).select_related("parent"):
-        versions.setdefault(version.school_id, []).append(version)
+    for each in SchoolVersion.objects.filter(school__district=district).select_related("parent"):
+        versions.setdefault(each.school_id, []).append(each)
     stats = {s.school_id: s for s in AnnualStatistics.objects.filter(school__district=district, year=year)}
     rows = []
     for school in schools:

@@ -19,6 +19,9 @@ from .fields import SECTION_LABELS, STAT_FIELD_BY_KEY, STAT_FIELDS, TYPE_SECTION
 Number = int | float | Decimal
 # A change of more than this share against last year needs a written reason.
 JUMP_RATIO = 0.5
+# What the database columns can hold (PositiveIntegerField; DecimalField(14, 2)).
+MAX_COUNT = 2_147_483_647
+MAX_AMOUNT = Decimal(10) ** 12
 
 
 @dataclass
@@ -48,7 +51,7 @@ def parse_value(key: str, raw: Any) -> tuple[Number | None, str | None]:
     if isinstance(raw, bool):
         return None, _("应为数字")
     if isinstance(raw, str):
-        text = raw.strip().replace(",", "").replace(",", "")
+        text = raw.strip().replace(",", "").replace("\uff0c", "")  # ASCII and full-width commas
         if text == "":
             return None, None
         try:
@@ -66,7 +69,14 @@ def parse_value(key: str, raw: Any) -> tuple[Number | None, str | None]:
     if spec.integer:
         if value != value.to_integral_value():
             return None, _("应为整数")
+        if value > MAX_COUNT:
+            return None, _("数值过大")
         return int(value), None
+    # The columns hold 14 digits with 2 decimal places (schools.models._amount).
+    if value >= MAX_AMOUNT:
+        return None, _("数值过大")
+    if value != value.quantize(Decimal("0.01")):
+        return None, _("最多保留两位小数")
     return value, None
 
 
@@ -123,7 +133,7 @@ def check_statistics(
         if largest is not None and students is not None and largest > students:
             result.error(f"max_class_size_{section}", _("最大班额不能超过该学段在校生数"))
         if largest is not None and students and classes:
-            average = math.ceil(students / classes)
+            average = math.ceil(Decimal(students) / Decimal(classes))
             if largest < average:
                 result.error(
                     f"max_class_size_{section}",
@@ -136,7 +146,8 @@ def check_statistics(
             old, new = previous.get(spec.key), values.get(spec.key)
             if old is None or new is None or old == 0:
                 continue
-            change = (Decimal(str(new)) - Decimal(str(old))) / Decimal(str(old))
+            before, after = Decimal(str(old)), Decimal(str(new))
+            change = (after - before) / before
             if abs(change) > Decimal(str(JUMP_RATIO)) and not given.get(spec.key, "").strip():
                 result.warnings[spec.key] = _("%(field)s较上年变化 %(pct)s%%(%(old)s → %(new)s),请填写变动说明") % {
                     "field": spec.label,

@@ -33,9 +33,9 @@ class Command(BaseCommand):
             raise CommandError(f"没有找到区县 / District not found: {options['district']}")
         profiles = {p.name for p in selectors.profiles_for_district(district)}
         if options["profile"] not in profiles:
-            raise CommandError(
-                f"该区县未采用规则 {options['profile']} / Unknown profile; 可选 / choose from: {', '.join(sorted(profiles))}"
-            )
+            choices = ", ".join(sorted(profiles))
+            name = options["profile"]
+            raise CommandError(f"该区县未采用规则 {name} / Unknown profile; 可选 / choose from: {choices}")
         # Idempotent: keeps the stored result when its inputs are unchanged.
         balance_recompute(districts=[district], year=options["year"])
         result = selectors.balance_result_get(district=district, year=options["year"], profile_name=options["profile"])
