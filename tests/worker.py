@@ -22,7 +22,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -30,7 +30,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 CELERY_BIN = Path(sys.executable).with_name("celery")
-READY = re.compile(r"celery@\S+ ready\.")
+READY = re.compile(r"@\S+ ready\.")
 
 
 def redis_url_with_db(url: str, db: int) -> str:
@@ -83,9 +83,11 @@ def database_url(settings_dict: Mapping[str, Any]) -> str:
 
 def _reset_connections(app: Any) -> None:
     """Drop the app's cached broker pools and result backend so new URLs take effect."""
-    pool = app._pool
-    if pool is not None:
-        pool.force_close_all()
+    from kombu import pools
+
+    # Close and forget kombu's process-wide connection and producer pools: a pool closed but
+    # left registered would answer the next test with "Acquire on closed pool".
+    pools.reset()
     app._pool = None
     amqp = app.__dict__.get("amqp")
     if amqp is not None:
@@ -200,10 +202,8 @@ class CeleryWorker:
 
     @staticmethod
     def _signal_group(pgid: int, sig: signal.Signals) -> None:
-        try:
+        with suppress(ProcessLookupError, PermissionError):
             os.killpg(pgid, sig)
-        except (ProcessLookupError, PermissionError):
-            pass
 
     @property
     def running(self) -> bool:
