@@ -12,4 +12,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("schools.urls")),
     path("", include("indicators.urls")),
+    path("", include("plans.urls")),
 ]

@@ -27,10 +27,13 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
     from core.models import User
+    from plans.models import SchoolPlan
 
     AnyUser = User | AnonymousUser
 
-Action = Literal["view", "edit_statistics", "submit", "review", "manage", "configure"]
+Action = Literal["view", "edit_statistics", "submit", "review", "manage", "configure", "edit_plan"]
+# Actions that belong to the school itself: its principal writes the plan, the bureau reviews it.
+SCHOOL_ACTIONS = ("edit_statistics", "submit", "edit_plan")
 
 
 def _person(user: AnyUser) -> User | None:
@@ -63,8 +66,8 @@ def district_scope(user: AnyUser) -> QuerySet[District]:
         return District.objects.filter(pk=person.district_id)
     if role == Role.INSPECTOR:
         return District.objects.filter(inspectors=person)
-    if role == Role.PRINCIPAL and person.school_id is not None:
-        return District.objects.filter(schools=person.school_id)
+    # A principal's scope is their school (school_scope), not the district: district pages list
+    # every school's figures, plans and progress, which are outside that scope.
     return District.objects.none()
 
 
@@ -97,9 +100,9 @@ def can(user: AnyUser, action: Action, district: District, school: School | None
         return role in (Role.BUREAU, Role.INSPECTOR, Role.PRINCIPAL)
     if role == Role.BUREAU:
         # Bureau staff run their county; changing rule profiles is the administrator's.
-        return action != "configure" and person.district_id == district.pk
+        return action not in ("configure", "edit_plan") and person.district_id == district.pk
     if role == Role.PRINCIPAL:
-        return action in ("edit_statistics", "submit") and school is not None and person.school_id == school.pk
+        return action in SCHOOL_ACTIONS and school is not None and person.school_id == school.pk
     return False
 
 
@@ -122,3 +125,14 @@ def get_school_for_user(user: AnyUser, code: str, action: Action = "view") -> Sc
         raise Http404(_("没有找到该学校 / School not found"))
     require(user, action, school.district, school)
     return school
+
+
+def get_plan_for_user(user: AnyUser, pk: int, action: Action = "view") -> SchoolPlan:
+    """A school plan through its school's scope (404 outside it, 403 for a forbidden action)."""
+    from plans.models import SchoolPlan
+
+    plan = SchoolPlan.objects.filter(pk=pk, school__in=school_scope(user)).select_related("school__district").first()
+    if plan is None:
+        raise Http404(_("没有找到该规划 / Plan not found"))
+    require(user, action, plan.school.district, plan.school)
+    return plan

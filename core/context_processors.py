@@ -16,4 +16,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         return {}
     role = access.role_of(user)
     districts = list(access.district_scope(user)[:50])
-    return {"nav_role": role, "nav_districts": districts, "current_year": current_school_year()}
+    from plans.models import Notification
+
+    unread = Notification.objects.filter(user=user, read=False).count()  # type: ignore[misc]
+    return {"nav_role": role, "nav_districts": districts, "current_year": current_school_year(), "nav_unread": unread}

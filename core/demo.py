@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db import transaction
 
+from core.demo_plans import seed_plans
 from core.models import Role, User
 from schools import services
 from schools.models import District, School
@@ -193,6 +194,7 @@ def seed_demo(seed: int = 0) -> District:
     code, name, province = DEMO_DISTRICT
     existing = District.objects.filter(code=code).first()
     if existing and existing.schools.exists():
+        seed_plans(existing)  # a county seeded before plans existed gains them
         return existing
     district = services.district_get_or_create(code=code, name=name, province=province)
     district.resident_population = 412_600
@@ -250,6 +252,7 @@ def seed_demo(seed: int = 0) -> District:
     principal.save(update_fields=["school"])
     inspector = _user("inspector", None)
     inspector.inspected_districts.add(district)
+    seed_plans(district)
     return district
 
 

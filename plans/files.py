@@ -1,0 +1,64 @@
+"""Evidence files: what a file is, judged by its content (never by its name), and where it lives.
+
+Accepted: PDF, PNG, JPEG, Word (.docx, .doc), Excel (.xlsx, .xls). Files are stored under
+MEDIA_ROOT/evidence/<sha256> (outside any URL) and only ever sent as downloads.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import zipfile
+from pathlib import Path
+
+from django.conf import settings
+
+MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
+OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy Office (.doc / .xls)
+ZIP_ENTRIES_LIMIT = 2000
+
+
+def sniff(head: bytes, data: bytes | None = None) -> str | None:
+    """The kind of a file from its first bytes (and, for zip-based Office files, its entries)."""
+    if head.startswith(b"%PDF-"):
+        return "pdf"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if head.startswith(OLE2):
+        return "office97"  # .doc or .xls: both are accepted
+    if head.startswith(b"PK\x03\x04") and data is not None:
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                names = archive.namelist()
+        except zipfile.BadZipFile:
+            return None
+        if len(names) > ZIP_ENTRIES_LIMIT or "[Content_Types].xml" not in names:
+            return None
+        if any(n.startswith("word/") for n in names):
+            return "docx"
+        if any(n.startswith("xl/") for n in names):
+            return "xlsx"
+    return None
+
+
+def evidence_dir() -> Path:
+    path = Path(settings.MEDIA_ROOT) / "evidence"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def store(data: bytes) -> str:
+    """Write the bytes under their checksum (idempotent) and return the sha256."""
+    digest = hashlib.sha256(data).hexdigest()
+    target = evidence_dir() / digest
+    if not target.exists():
+        partial = target.with_suffix(".part")
+        partial.write_bytes(data)
+        partial.replace(target)  # atomic: a reader never sees half a file
+    return digest
+
+
+def path_of(sha256: str) -> Path:
+    return evidence_dir() / sha256

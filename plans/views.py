@@ -1,0 +1,407 @@
+"""Plan pages: the principal's editor and progress form, the bureau's review queue, the plan
+page (targets against actuals), progress oversight and the county plan board. Thin views."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core import access
+from core.models import Role
+from core.years import current_school_year
+from indicators.charts import trend_lines
+from plans import files, selectors, services
+from plans.forms import EvidenceForm, GoalForm, PlanCreateForm, SectionsForm, TargetForm
+from plans.metrics import METRICS
+from plans.models import (
+    SECTION_FIELDS,
+    AnnualProgress,
+    CountyTargetKind,
+    Evidence,
+    Notification,
+    PlanGoal,
+    PlanTarget,
+    ReviewStatus,
+    SchoolPlan,
+)
+
+
+def _errors(request: HttpRequest, error: ValidationError) -> None:
+    for message in error.messages:
+        messages.error(request, message)
+
+
+@login_required
+def plan_list(request: HttpRequest) -> HttpResponse:
+    """Principals: their school's plans. Bureau and inspectors: the review queue with filters."""
+    status = request.GET.get("status", "")
+    start = request.GET.get("start_year", "")
+    plans = selectors.review_queue(
+        request.user, status=status if status in ReviewStatus.values else "",
+        start_year=int(start) if start.isdigit() else None, q=request.GET.get("q", "").strip(),
+    )
+    user = request.user
+    can_create = access.role_of(user) == Role.PRINCIPAL and getattr(user, "school_id", None)
+    return render(
+        request, "plans/plan_list.html",
+        {"plans": plans[:200], "statuses": ReviewStatus.choices, "status": status, "start_year": start,
+         "q": request.GET.get("q", ""), "can_create": can_create,
+         "counts": selectors.plans_of_school_status(selectors.plan_scope(user))},
+    )
+
+
+@login_required
+def plan_create(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    school_id = getattr(user, "school_id", None)
+    if access.role_of(user) != Role.PRINCIPAL or school_id is None:
+        raise PermissionDenied(_("只有校长可以为本校编制规划"))
+    school = access.get_school_for_user(user, user.school.code, "edit_plan")  # type: ignore[union-attr]
+    form = PlanCreateForm(request.POST or None, initial={"start_year": current_school_year(), "title": ""})
+    if request.method == "POST" and form.is_valid():
+        try:
+            plan = services.plan_create(
+                school=school, start_year=form.cleaned_data["start_year"], title=form.cleaned_data["title"],
+                user=user,  # type: ignore[arg-type]
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return redirect("plans:plan_edit", plan.pk)
+    return render(request, "plans/plan_create.html", {"form": form, "school": school})
+
+
+@login_required
+def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = access.get_plan_for_user(request.user, pk)
+    district, school = plan.school.district, plan.school
+    rows = selectors.plan_target_rows(plan)
+    comments = list(plan.comments.select_related("author"))
+    pinned: dict[str, list[Any]] = {}
+    for comment in comments:
+        pinned.setdefault(comment.anchor, []).append(comment)
+    goals = list(plan.goals.select_related("area").prefetch_related("targets"))
+    for goal in goals:
+        goal.pinned = pinned.get(f"goal:{goal.pk}", [])  # type: ignore[attr-defined]
+    for row in rows:
+        row.pinned = pinned.get(f"target:{row.target.pk}", [])  # type: ignore[attr-defined]
+    chart = None
+    reported = [r for r in rows if any(c["achievement"] is not None for c in r.cells)]
+    if reported:
+        chart = mark_safe(  # noqa: S308 - drawn by indicators.charts, text escaped there
+            trend_lines(
+                plan.years, [(r.target.name, [c["achievement"] for c in r.cells]) for r in reported[:8]],
+                threshold=100.0,
+            )
+        )
+    versions = list(SchoolPlan.objects.filter(school=school, start_year=plan.start_year).order_by("version"))
+    diff = services.plan_diff(plan.previous, plan) if plan.previous else []
+    reports = {r.year: r for r in plan.progress_reports.all()}
+    return render(
+        request, "plans/plan_detail.html",
+        {
+            "plan": plan, "school": school, "goals": goals, "rows": rows, "pinned": pinned, "comments": comments,
+            "sections": [
+                (f, SchoolPlan._meta.get_field(f).verbose_name, getattr(plan, f), pinned.get(f"section:{f}", []))
+                for f in SECTION_FIELDS
+            ],
+            "chart": chart, "versions": versions, "diff": diff,
+            "years": [(y, reports.get(y)) for y in plan.years],
+            "can_edit": access.can(request.user, "edit_plan", district, school),
+            "can_review": access.can(request.user, "review", district, school),
+            "missing": services.plan_missing_parts(plan) if plan.editable else [],
+            "metrics": METRICS,
+        },
+    )
+
+
+@login_required
+def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """The principal's editor: sections, goals and their measurable targets."""
+    plan = access.get_plan_for_user(request.user, pk, "edit_plan")
+    if not plan.editable:
+        messages.warning(request, _("规划已提交或已通过,不能修改"))
+        return redirect("plans:plan_detail", plan.pk)
+    user = request.user
+    sections = SectionsForm(instance=plan, initial={"revision": plan.revision})
+    goal_form = GoalForm()
+    target_form = TargetForm(years=plan.years)
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action == "sections":
+                sections = SectionsForm(request.POST, instance=SchoolPlan.objects.get(pk=plan.pk))
+                data = {f: request.POST.get(f, "") for f in ("title", *SECTION_FIELDS)}
+                revision = request.POST.get("revision", "")
+                services.plan_save_sections(
+                    plan=plan, data=data, user=user,  # type: ignore[arg-type]
+                    expected_revision=int(revision) if revision.isdigit() else None,
+                )
+                messages.success(request, _("已保存"))
+            elif action in ("goal_add", "goal_edit"):
+                goal_form = GoalForm(request.POST)
+                if not goal_form.is_valid():
+                    raise ValidationError(_("请检查目标的填写"))
+                goal = get_object_or_404(PlanGoal, pk=request.POST.get("goal"), plan=plan) if action == "goal_edit" else None
+                services.goal_save(plan=plan, goal=goal, **goal_form.cleaned_data)
+                messages.success(request, _("目标已保存"))
+            elif action == "goal_delete":
+                services.goal_delete(goal=get_object_or_404(PlanGoal, pk=request.POST.get("goal"), plan=plan))
+            elif action in ("target_add", "target_edit"):
+                goal = get_object_or_404(PlanGoal, pk=request.POST.get("goal"), plan=plan)
+                target_form = TargetForm(request.POST, years=plan.years)
+                if not target_form.is_valid():
+                    raise ValidationError(_("请检查指标的填写"))
+                data = target_form.cleaned_data
+                target = (
+                    get_object_or_404(PlanTarget, pk=request.POST.get("target"), goal__plan=plan)
+                    if action == "target_edit" else None
+                )
+                services.target_save(
+                    goal=goal, target=target, name=data["name"], values=target_form.year_values(),
+                    metric=data["metric"], level=data["level"], unit=data["unit"], direction=data["direction"],
+                    baseline=data["baseline"],
+                )
+                messages.success(request, _("指标已保存"))
+            elif action == "target_delete":
+                services.target_delete(target=get_object_or_404(PlanTarget, pk=request.POST.get("target"), goal__plan=plan))
+            elif action == "submit":
+                services.plan_submit(plan=plan, user=user)  # type: ignore[arg-type]
+                messages.success(request, _("规划已提交,等待教育局审核"))
+                return redirect("plans:plan_detail", plan.pk)
+        except ValidationError as error:
+            _errors(request, error)
+            status = 400
+        else:
+            return redirect("plans:plan_edit", plan.pk)
+        plan.refresh_from_db()
+    else:
+        status = 200
+    goals = list(plan.goals.select_related("area").prefetch_related("targets"))
+    pinned: dict[str, list[Any]] = {}
+    for comment in plan.comments.filter(resolved=False):
+        pinned.setdefault(comment.anchor, []).append(comment)
+    for goal in goals:
+        goal.pinned = pinned.get(f"goal:{goal.pk}", [])  # type: ignore[attr-defined]
+    return render(
+        request, "plans/plan_edit.html",
+        {"plan": plan, "sections": sections, "goal_form": goal_form, "target_form": target_form, "goals": goals,
+         "pinned": pinned, "missing": services.plan_missing_parts(plan), "metrics": METRICS},
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def plan_review(request: HttpRequest, pk: int) -> HttpResponse:
+    """Bureau: return with comments pinned to parts of the plan, or approve."""
+    plan = access.get_plan_for_user(request.user, pk, "review")
+    user = request.user
+    try:
+        if request.POST.get("action") == "approve":
+            services.plan_approve(plan=plan, user=user)  # type: ignore[arg-type]
+            messages.success(request, _("规划已审核通过"))
+        else:
+            comments = [
+                (key.removeprefix("comment__"), value)
+                for key, value in request.POST.items()
+                if key.startswith("comment__")
+            ]
+            general = request.POST.get("comment", "")
+            services.plan_return(plan=plan, user=user, comments=[("", general), *comments])  # type: ignore[arg-type]
+            messages.success(request, _("规划已退回,并通知学校"))
+    except ValidationError as error:
+        _errors(request, error)
+    return redirect("plans:plan_detail", plan.pk)
+
+
+@login_required
+@require_POST
+def plan_revise(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = access.get_plan_for_user(request.user, pk, "edit_plan")
+    try:
+        new = services.plan_revise(plan=plan, user=request.user)  # type: ignore[arg-type]
+    except ValidationError as error:
+        _errors(request, error)
+        return redirect("plans:plan_detail", plan.pk)
+    messages.success(request, _("已生成修订稿 v%(v)s") % {"v": new.version})
+    return redirect("plans:plan_edit", new.pk)
+
+
+@login_required
+def progress_page(request: HttpRequest, pk: int, year: int) -> HttpResponse:
+    """年度自评: the school fills it in; the bureau reviews it."""
+    plan = access.get_plan_for_user(request.user, pk)
+    district, school = plan.school.district, plan.school
+    can_edit = access.can(request.user, "edit_plan", district, school)
+    can_review = access.can(request.user, "review", district, school)
+    progress = AnnualProgress.objects.filter(plan=plan, year=year).first()
+    if progress is None:
+        if not can_edit:
+            raise Http404(_("尚未填报该年度自评"))
+        try:
+            progress = services.progress_open(plan=plan, year=year, user=request.user)  # type: ignore[arg-type]
+        except ValidationError as error:
+            _errors(request, error)
+            return redirect("plans:plan_detail", plan.pk)
+    status = 200
+    if request.method == "POST":
+        action = request.POST.get("action", "save")
+        try:
+            if action in ("save", "submit") and can_edit:
+                items = {
+                    item.pk: {
+                        "actual": request.POST.get(f"actual_{item.pk}"),
+                        "status": request.POST.get(f"status_{item.pk}", ""),
+                        "narrative": request.POST.get(f"narrative_{item.pk}", ""),
+                    }
+                    for item in progress.items.all()
+                }
+                services.progress_save(progress=progress, items=items, summary=request.POST.get("summary", ""), user=request.user)  # type: ignore[arg-type]
+                if action == "submit":
+                    services.progress_submit(progress=progress, user=request.user)  # type: ignore[arg-type]
+                    messages.success(request, _("年度自评已提交"))
+                else:
+                    messages.success(request, _("已保存"))
+            elif action == "upload" and can_edit:
+                form = EvidenceForm(request.POST, request.FILES)
+                if not form.is_valid():
+                    raise ValidationError(_("请选择要上传的文件"))
+                services.evidence_add(progress=progress, upload=form.cleaned_data["file"], user=request.user)  # type: ignore[arg-type]
+                messages.success(request, _("佐证材料已上传"))
+            elif action == "refresh" and can_edit:
+                count = services.progress_autofill(progress)
+                messages.success(request, _("已从统计数据和计算结果更新 %(n)s 项") % {"n": count})
+            elif action in ("approve", "return") and can_review:
+                services.progress_review(
+                    progress=progress, user=request.user, approve=action == "approve",  # type: ignore[arg-type]
+                    comment=request.POST.get("comment", ""),
+                )
+                messages.success(request, _("已处理"))
+            else:
+                raise PermissionDenied
+        except ValidationError as error:
+            _errors(request, error)
+            status = 400
+        else:
+            return redirect("plans:progress", plan.pk, year)
+    items = list(progress.items.select_related("target", "target__goal").order_by("target__goal__order", "target__order"))
+    for item in items:
+        item.year_target = item.target.values.get(str(year))  # type: ignore[attr-defined]
+    return render(
+        request, "plans/progress.html",
+        {"plan": plan, "progress": progress, "year": year, "items": items, "evidence": progress.evidence.all(),
+         "can_edit": can_edit and progress.editable, "can_review": can_review and progress.status == ReviewStatus.SUBMITTED,
+         "upload_form": EvidenceForm(), "posted": request.POST if status == 400 else None},
+        status=status,
+    )
+
+
+@login_required
+def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
+    """Evidence is only ever downloaded as an attachment, never shown inline from our origin."""
+    evidence = get_object_or_404(Evidence.objects.select_related("progress__plan"), pk=pk)
+    access.get_plan_for_user(request.user, evidence.progress.plan_id)
+    path = files.path_of(evidence.sha256)
+    if not path.exists():
+        raise Http404(_("文件不存在"))
+    response = FileResponse(path.open("rb"), as_attachment=True, filename=evidence.original_name,
+                            content_type="application/octet-stream")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@login_required
+def progress_overview(request: HttpRequest, district_code: str, year: int) -> HttpResponse:
+    """Bureau: who has submitted the year's progress, who is late; deadline and reminders."""
+    district = access.get_district_for_user(request.user, district_code)
+    can_manage = access.can(request.user, "manage", district)
+    if request.method == "POST":
+        access.require(request.user, "manage", district)
+        try:
+            if request.POST.get("action") == "deadline":
+                due = date.fromisoformat(request.POST.get("due", ""))
+                services.deadline_set(district=district, year=year, due=due)
+                messages.success(request, _("截止日期已设置"))
+            elif request.POST.get("action") == "remind":
+                count = services.send_reminders(district=district, year=year, user=request.user)  # type: ignore[arg-type]
+                messages.success(request, _("已向 %(n)s 位校长发送提醒") % {"n": count})
+        except ValueError:
+            messages.error(request, _("日期格式应为 YYYY-MM-DD"))
+        return redirect("plans:progress_overview", district.code, year)
+    deadline = district.progress_deadlines.filter(year=year).first()
+    late = {p.pk for p in services.late_progress(district, year)}
+    rows = selectors.progress_overview(district, year)
+    return render(
+        request, "plans/progress_overview.html",
+        {"district": district, "year": year, "rows": rows, "late": late, "deadline": deadline, "can_manage": can_manage},
+    )
+
+
+@login_required
+def county_plan(request: HttpRequest, district_code: str) -> HttpResponse:
+    """县域推进计划: targets per year against the stored results and entered figures."""
+    district = access.get_district_for_user(request.user, district_code)
+    can_manage = access.can(request.user, "manage", district)
+    plan = selectors.county_plan_for(district)
+    if request.method == "POST":
+        access.require(request.user, "manage", district)
+        action = request.POST.get("action")
+        try:
+            if action == "plan":
+                inspection = request.POST.get("inspection_date", "")
+                services.county_plan_save(
+                    district=district, start_year=int(request.POST["start_year"]), title=request.POST.get("title", ""),
+                    inspection_date=date.fromisoformat(inspection) if inspection else None,
+                    notes=request.POST.get("notes", ""),
+                )
+            elif action == "target" and plan is not None:
+                services.county_target_set(
+                    plan=plan, kind=request.POST.get("kind", ""), year=int(request.POST.get("year", "0")),
+                    value=request.POST.get("value"), indicator=request.POST.get("indicator", ""),
+                    level=request.POST.get("level", ""),
+                )
+            elif action == "figure":
+                services.county_figure_set(
+                    district=district, year=int(request.POST.get("year", "0")), kind=request.POST.get("kind", ""),
+                    value=request.POST.get("value"),
+                )
+            messages.success(request, _("已保存"))
+        except (ValidationError, ValueError, KeyError) as error:
+            if isinstance(error, ValidationError):
+                _errors(request, error)
+            else:
+                messages.error(request, _("请检查填写的年份、日期(YYYY-MM-DD)和数值"))
+        return redirect("plans:county_plan", district.code)
+    rows = selectors.county_plan_board(plan) if plan else []
+    charts = []
+    if plan:
+        years = list(range(plan.start_year, plan.end_year + 1))
+        for row in rows:
+            svg = trend_lines(years, [(_("实际"), [c["actual"] for c in row["cells"]]), (_("目标"), [c["target"] for c in row["cells"]])])
+            charts.append(mark_safe(svg))  # noqa: S308 - drawn by indicators.charts, text escaped there
+    return render(
+        request, "plans/county_plan.html",
+        {"district": district, "plan": plan, "rows": list(zip(rows, charts, strict=False)) if plan else [],
+         "kinds": CountyTargetKind.choices, "can_manage": can_manage, "indicators": METRICS,
+         "this_year": current_school_year()},
+    )
+
+
+@login_required
+def notifications(request: HttpRequest) -> HttpResponse:
+    items = Notification.objects.filter(user=request.user)  # type: ignore[misc]
+    if request.method == "POST":
+        items.update(read=True)
+        return redirect("plans:notifications")
+    return render(request, "plans/notifications.html", {"items": items[:100]})
