@@ -17,16 +17,15 @@ from typing import TYPE_CHECKING, Literal
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import Http404
+from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 
-from core.models import Role
+from core.models import Role, User
 from schools.models import AnnualStatistics, District, School
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
-    from core.models import User
     from plans.models import SchoolPlan
 
     AnyUser = User | AnonymousUser
@@ -38,8 +37,6 @@ SCHOOL_ACTIONS = ("edit_statistics", "submit", "edit_plan")
 
 def _person(user: AnyUser) -> User | None:
     """The logged-in User, or None for anonymous visitors."""
-    from core.models import User
-
     return user if isinstance(user, User) and user.is_authenticated else None
 
 
@@ -136,3 +133,11 @@ def get_plan_for_user(user: AnyUser, pk: int, action: Action = "view") -> School
         raise Http404(_("没有找到该规划 / Plan not found"))
     require(user, action, plan.school.district, plan.school)
     return plan
+
+
+def acting_user(request: HttpRequest) -> User:
+    """The logged-in user behind a request (views are @login_required; this makes it explicit)."""
+    person = _person(request.user)
+    if person is None:
+        raise PermissionDenied(_("请先登录 / Please log in"))
+    return person

@@ -18,5 +18,5 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     districts = list(access.district_scope(user)[:50])
     from plans.models import Notification
 
-    unread = Notification.objects.filter(user=user, read=False).count()  # type: ignore[misc]
+    unread = Notification.objects.filter(user=user, read=False).count()
     return {"nav_role": role, "nav_districts": districts, "current_year": current_school_year(), "nav_unread": unread}

@@ -35,22 +35,39 @@ SWOT = {
 }
 
 GOALS = [
-    ("办学条件", "改善办学条件,各项资源配置指标达到优质均衡标准",
-     "实施教学楼改扩建和运动场改造工程;按标准配齐音乐、美术等专用教室;更新教学仪器设备。",
-     [("生均教学及辅助用房面积", "indicator:teaching_area_per_student", (0.0, 0.2, 0.4)),
-      ("生均体育运动场馆面积", "indicator:sports_area_per_student", (0.0, 0.3, 0.6))]),
-    ("教师队伍", "优化教师队伍结构,提高高学历和骨干教师比例",
-     "实施青蓝工程,师徒结对;支持教师学历提升;争取县级以上骨干教师评选名额。",
-     [("高于规定学历教师比例", "stat:qualified_rate", (1.0, 2.0, 3.0))]),
-    ("教学", "落实“双减”,控制班额,提高课堂效率",
-     "严格按标准班额招生;推进大单元教学和作业设计改革;开展课堂教学评比。",
-     [("最大班额", "stat:max_class_size", (0.0, -1.0, -2.0))]),
-    ("德育", "深化养成教育特色,构建三位一体育人网络",
-     "开展主题班会和社会实践;建设家长学校;完善学生综合素质评价。",
-     [("校本德育课程数", "", (3.0, 4.0, 5.0))]),
-    ("信息化", "建设智慧校园,推进信息技术与教学深度融合",
-     "更新多媒体教室设备;开展教师信息技术应用能力培训;建设校本资源库。",
-     [("教师信息化培训完成率", "", (80.0, 90.0, 100.0))]),
+    (
+        "办学条件",
+        "改善办学条件,各项资源配置指标达到优质均衡标准",
+        "实施教学楼改扩建和运动场改造工程;按标准配齐音乐、美术等专用教室;更新教学仪器设备。",
+        [
+            ("生均教学及辅助用房面积", "indicator:teaching_area_per_student", (0.0, 0.2, 0.4)),
+            ("生均体育运动场馆面积", "indicator:sports_area_per_student", (0.0, 0.3, 0.6)),
+        ],
+    ),
+    (
+        "教师队伍",
+        "优化教师队伍结构,提高高学历和骨干教师比例",
+        "实施青蓝工程,师徒结对;支持教师学历提升;争取县级以上骨干教师评选名额。",
+        [("高于规定学历教师比例", "stat:qualified_rate", (1.0, 2.0, 3.0))],
+    ),
+    (
+        "教学",
+        "落实“双减”,控制班额,提高课堂效率",
+        "严格按标准班额招生;推进大单元教学和作业设计改革;开展课堂教学评比。",
+        [("最大班额", "stat:max_class_size", (0.0, -1.0, -2.0))],
+    ),
+    (
+        "德育",
+        "深化养成教育特色,构建三位一体育人网络",
+        "开展主题班会和社会实践;建设家长学校;完善学生综合素质评价。",
+        [("校本德育课程数", "", (3.0, 4.0, 5.0))],
+    ),
+    (
+        "信息化",
+        "建设智慧校园,推进信息技术与教学深度融合",
+        "更新多媒体教室设备;开展教师信息技术应用能力培训;建设校本资源库。",
+        [("教师信息化培训完成率", "", (80.0, 90.0, 100.0))],
+    ),
 ]
 
 
@@ -83,22 +100,36 @@ def seed_plans(district: District) -> None:
                     base = math.floor(exact * 100) / 100 if direction == "higher" else math.ceil(exact * 100) / 100
                     values = {str(PLAN_START + i): round(base + step, 2) for i, step in enumerate(steps)}
                     services.target_save(
-                        goal=goal, target=probe, name=target_name, values=values, metric=metric, level=level,
-                        direction=direction, baseline=base,
+                        goal=goal,
+                        target=probe,
+                        name=target_name,
+                        values=values,
+                        metric=metric,
+                        level=level,
+                        direction=direction,
+                        baseline=base,
                     )
                 else:
                     values = {str(PLAN_START + i): step for i, step in enumerate(steps)}
                     services.target_save(
-                        goal=goal, name=target_name, values=values, unit=unit, direction=direction,
+                        goal=goal,
+                        name=target_name,
+                        values=values,
+                        unit=unit,
+                        direction=direction,
                         baseline=steps[0] - 1,
                     )
         stage = n % 5
         plan = services.plan_submit(plan=plan, user=None)
         if stage == 4:
-            services.plan_return(plan=plan, user=bureau, comments=[
-                ("", "总体目标较笼统,请结合本校差距细化。"),
-                ("section:weaknesses", "请补充生均体育运动场馆面积不足的具体数据。"),
-            ])
+            services.plan_return(
+                plan=plan,
+                user=bureau,
+                comments=[
+                    ("", "总体目标较笼统,请结合本校差距细化。"),
+                    ("section:weaknesses", "请补充生均体育运动场馆面积不足的具体数据。"),
+                ],
+            )
             continue
         if stage == 3:
             continue  # waiting for review
@@ -116,14 +147,21 @@ def seed_plans(district: District) -> None:
     for year in (PLAN_START, PLAN_START + 1, PLAN_START + 2):
         services.deadline_set(district=district, year=year, due=date(year + 1, 6, 30))
     county = services.county_plan_save(
-        district=district, start_year=PLAN_START, title="清源县义务教育优质均衡发展推进计划(2024—2026)",
-        inspection_date=date(2027, 5, 20), notes="2026 年底前通过省级督导评估,2027 年申请国家认定。",
+        district=district,
+        start_year=PLAN_START,
+        title="清源县义务教育优质均衡发展推进计划(2024—2026)",
+        inspection_date=date(2027, 5, 20),
+        notes="2026 年底前通过省级督导评估,2027 年申请国家认定。",
     )
     for i, share in enumerate((60, 80, 100)):
         year = PLAN_START + i
         services.county_target_set(plan=county, kind="compliance_share", year=year, value=share)
         services.county_target_set(
-            plan=county, kind="cv", year=year, value=(0.45, 0.40, 0.35)[i], indicator="sports_area_per_student",
+            plan=county,
+            kind="cv",
+            year=year,
+            value=(0.45, 0.40, 0.35)[i],
+            indicator="sports_area_per_student",
             level="primary",
         )
         services.county_target_set(plan=county, kind="retention_rate", year=year, value=(97, 98, 99)[i])

@@ -77,7 +77,7 @@ def _trends(history: list[BalanceResult]) -> list[dict[str, str]]:
         for result in history:
             data = result.document["levels"].get(level)
             for key, ind in (data or {}).get("indicators", {}).items():
-                name = presentation.SHORT_LABELS.get(key, key)
+                name = _(presentation.SHORT_LABELS.get(key, key))
                 series.setdefault(name, []).append(ind["cv"])
                 threshold = ind["threshold"] if ind["threshold"] is not None else threshold
         if series:
@@ -130,7 +130,7 @@ def profile_edit(request: HttpRequest, name: str) -> HttpResponse:
             version = services.profile_update(
                 profile=profile,
                 definition=form.cleaned_data["definition"],
-                user=request.user,  # type: ignore[arg-type]
+                user=access.acting_user(request),
                 note=form.cleaned_data["note"],
             )
         except ValidationError as error:
@@ -157,7 +157,7 @@ def profile_create(request: HttpRequest) -> HttpResponse:
                 label=data["label"],
                 province=data["province"],
                 base=data["base"],
-                user=request.user,  # type: ignore[arg-type]
+                user=access.acting_user(request),
             )
         except ValidationError as error:
             for field, errors in error.message_dict.items():

@@ -31,7 +31,9 @@ def plan_scope(user: AnyUser) -> QuerySet[SchoolPlan]:
     return SchoolPlan.objects.filter(school__in=access.school_scope(user))
 
 
-def review_queue(user: AnyUser, *, status: str = "", start_year: int | None = None, q: str = "") -> QuerySet[SchoolPlan]:
+def review_queue(
+    user: AnyUser, *, status: str = "", start_year: int | None = None, q: str = ""
+) -> QuerySet[SchoolPlan]:
     plans = plan_scope(user).select_related("school", "school__district").order_by("-updated_at")
     if status:
         plans = plans.filter(status=status)
@@ -70,11 +72,17 @@ def plan_target_rows(plan: SchoolPlan) -> list[TargetRow]:
                     achievement = 100.0 * actual / goal
                 elif not higher and actual:
                     achievement = 100.0 * goal / actual
-            row.cells.append({
-                "year": year, "target": goal, "actual": actual, "met": met, "achievement": achievement,
-                "status": item.get_status_display() if item and item.status else "",
-                "report_status": report.status if report else None,
-            })
+            row.cells.append(
+                {
+                    "year": year,
+                    "target": goal,
+                    "actual": actual,
+                    "met": met,
+                    "achievement": achievement,
+                    "status": item.get_status_display() if item and item.status else "",
+                    "report_status": report.status if report else None,
+                }
+            )
         rows.append(row)
     return rows
 
@@ -94,7 +102,8 @@ def _result_actual(result: BalanceResult | None, kind: str, indicator: str, leve
     document = result.document
     if kind == CountyTargetKind.COMPLIANCE_SHARE:
         units = [
-            u for u in document["units"]
+            u
+            for u in document["units"]
             if u["included"] and u["passes"] is not None and (not level or u["level"] == level)
         ]
         if not units:
@@ -113,7 +122,9 @@ def county_plan_board(plan: CountyPlan) -> list[dict[str, Any]]:
         (r.profile_name, r.year): r
         for r in BalanceResult.objects.filter(district=plan.district, year__in=years, is_current=True)
     }
-    figures = {(f.kind, f.year): float(f.value) for f in CountyFigure.objects.filter(district=plan.district, year__in=years)}
+    figures = {
+        (f.kind, f.year): float(f.value) for f in CountyFigure.objects.filter(district=plan.district, year__in=years)
+    }
     series: dict[tuple[str, str, str, str], dict[int, float]] = {}
     for t in plan.targets.all():
         series.setdefault((t.kind, t.indicator, t.level, t.profile_name), {})[t.year] = float(t.value)
@@ -130,8 +141,16 @@ def county_plan_board(plan: CountyPlan) -> list[dict[str, Any]]:
             if goal is not None and actual is not None:
                 met = actual <= goal if kind in LOWER_IS_BETTER else actual >= goal
             cells.append({"year": year, "target": goal, "actual": actual, "met": met})
-        rows.append({"kind": kind, "label": CountyTargetKind(kind).label, "indicator": indicator, "level": level,
-                     "profile": profile, "cells": cells})
+        rows.append(
+            {
+                "kind": kind,
+                "label": CountyTargetKind(kind).label,
+                "indicator": indicator,
+                "level": level,
+                "profile": profile,
+                "cells": cells,
+            }
+        )
     return rows
 
 

@@ -50,6 +50,11 @@ def _event(plan: SchoolPlan, action: str, user: User | None, note: str = "", yea
     PlanEvent.objects.create(plan=plan, action=action, user=user, note=note, progress_year=year)
 
 
+def section_label(field: str) -> str:
+    """The Chinese name of a plan section (a model field's verbose name)."""
+    return str(SchoolPlan._meta.get_field(field).verbose_name)  # type: ignore[union-attr]
+
+
 def _locked(plan: SchoolPlan) -> SchoolPlan:
     return SchoolPlan.objects.select_for_update().get(pk=plan.pk)
 
@@ -74,6 +79,7 @@ def parse_number(raw: Any, label: str) -> Decimal | None:
 
 # --- school plans ---------------------------------------------------------------------------
 
+
 @transaction.atomic
 def plan_create(*, school: School, start_year: int, title: str, user: User | None) -> SchoolPlan:
     """Start a three-year plan (start_year … start_year+2) as a draft."""
@@ -82,7 +88,10 @@ def plan_create(*, school: School, start_year: int, title: str, user: User | Non
     if not title.strip():
         raise ValidationError({"title": _("请填写规划名称")})
     plan = SchoolPlan.objects.create(
-        school=school, start_year=start_year, end_year=start_year + PLAN_YEARS - 1, title=title.strip(),
+        school=school,
+        start_year=start_year,
+        end_year=start_year + PLAN_YEARS - 1,
+        title=title.strip(),
         created_by=user,
     )
     _event(plan, "create", user)
@@ -111,7 +120,12 @@ def plan_save_sections(
 
 @transaction.atomic
 def goal_save(
-    *, plan: SchoolPlan, area: PlanArea, title: str, measures: str = "", goal: PlanGoal | None = None,
+    *,
+    plan: SchoolPlan,
+    area: PlanArea,
+    title: str,
+    measures: str = "",
+    goal: PlanGoal | None = None,
 ) -> PlanGoal:
     _require_editable(_locked(plan))
     if not title.strip():
@@ -152,8 +166,16 @@ def clean_target_values(plan: SchoolPlan, raw: Mapping[str, Any], name: str) -> 
 
 @transaction.atomic
 def target_save(
-    *, goal: PlanGoal, name: str, values: Mapping[str, Any], metric: str = "", level: str = "",
-    unit: str = "", direction: str = Direction.HIGHER, baseline: Any = None, target: PlanTarget | None = None,
+    *,
+    goal: PlanGoal,
+    name: str,
+    values: Mapping[str, Any],
+    metric: str = "",
+    level: str = "",
+    unit: str = "",
+    direction: str = Direction.HIGHER,
+    baseline: Any = None,
+    target: PlanTarget | None = None,
 ) -> PlanTarget:
     """Add or change a measurable target. Linked targets take unit and direction from the metric."""
     plan = _locked(goal.plan)
@@ -194,7 +216,7 @@ def target_delete(*, target: PlanTarget) -> None:
 def plan_missing_parts(plan: SchoolPlan) -> list[str]:
     """What a plan still lacks before it can be submitted, in words the principal can act on."""
     missing = []
-    labels = {f: str(SchoolPlan._meta.get_field(f).verbose_name) for f in SECTION_FIELDS}
+    labels = {f: section_label(f) for f in SECTION_FIELDS}
     for field in SECTION_FIELDS:
         if not getattr(plan, field).strip():
             missing.append(_("请填写“%(s)s”") % {"s": labels[field]})
@@ -257,7 +279,9 @@ def _check_anchor(plan: SchoolPlan, anchor: str) -> None:
     ok = (
         (kind == "section" and ref in SECTION_FIELDS)
         or (kind == "goal" and plan.goals.filter(pk=ref).exists() if ref.isdigit() else False)
-        or (kind == "target" and PlanTarget.objects.filter(pk=ref, goal__plan=plan).exists() if ref.isdigit() else False)
+        or (
+            kind == "target" and PlanTarget.objects.filter(pk=ref, goal__plan=plan).exists() if ref.isdigit() else False
+        )
     )
     if not ok:
         raise ValidationError(_("意见所指的位置无效"))
@@ -284,8 +308,14 @@ def plan_revise(*, plan: SchoolPlan, user: User | None) -> SchoolPlan:
     if hasattr(plan, "next_version"):
         raise ValidationError(_("该版本已有修订稿"))
     copy = SchoolPlan.objects.create(
-        school=plan.school, start_year=plan.start_year, end_year=plan.end_year, version=plan.version + 1,
-        previous=plan, title=plan.title, created_by=user, **{f: getattr(plan, f) for f in SECTION_FIELDS},
+        school=plan.school,
+        start_year=plan.start_year,
+        end_year=plan.end_year,
+        version=plan.version + 1,
+        previous=plan,
+        title=plan.title,
+        created_by=user,
+        **{f: getattr(plan, f) for f in SECTION_FIELDS},
     )
     for goal in plan.goals.prefetch_related("targets"):
         new_goal = PlanGoal.objects.create(
@@ -293,8 +323,15 @@ def plan_revise(*, plan: SchoolPlan, user: User | None) -> SchoolPlan:
         )
         for t in goal.targets.all():
             PlanTarget.objects.create(
-                goal=new_goal, name=t.name, metric=t.metric, level=t.level, unit=t.unit, direction=t.direction,
-                baseline=t.baseline, values=dict(t.values), order=t.order,
+                goal=new_goal,
+                name=t.name,
+                metric=t.metric,
+                level=t.level,
+                unit=t.unit,
+                direction=t.direction,
+                baseline=t.baseline,
+                values=dict(t.values),
+                order=t.order,
             )
     _event(copy, "revise", user, note=f"v{plan.version} → v{copy.version}")
     return copy
@@ -318,7 +355,7 @@ def plan_diff(old: SchoolPlan, new: SchoolPlan) -> list[Change]:
     for field in (*SECTION_FIELDS, "title"):
         a, b = getattr(old, field), getattr(new, field)
         if a != b:
-            changes.append(Change(str(SchoolPlan._meta.get_field(field).verbose_name), a, b))
+            changes.append(Change(section_label(field), a, b))
 
     def targets(plan: SchoolPlan) -> dict[tuple[str, str], PlanTarget]:
         return {(t.goal.title, t.name): t for t in PlanTarget.objects.filter(goal__plan=plan).select_related("goal")}
@@ -333,7 +370,9 @@ def plan_diff(old: SchoolPlan, new: SchoolPlan) -> list[Change]:
         changes.append(Change(_("目标"), _("(新增)"), title))
     for title in old_goals.keys() & new_goals.keys():
         if old_goals[title].measures != new_goals[title].measures:
-            changes.append(Change(_("目标“%(g)s”的措施") % {"g": title}, old_goals[title].measures, new_goals[title].measures))
+            changes.append(
+                Change(_("目标“%(g)s”的措施") % {"g": title}, old_goals[title].measures, new_goals[title].measures)
+            )
     old_t, new_t = targets(old), targets(new)
     for key in old_t.keys() - new_t.keys():
         changes.append(Change(_("指标"), key[1], _("(删除)")))
@@ -342,7 +381,9 @@ def plan_diff(old: SchoolPlan, new: SchoolPlan) -> list[Change]:
     for key in old_t.keys() & new_t.keys():
         a_t, b_t = old_t[key], new_t[key]
         if a_t.values != b_t.values or a_t.metric != b_t.metric or a_t.unit != b_t.unit:
-            changes.append(Change(_("指标“%(t)s”的目标值") % {"t": key[1]}, _fmt_values(a_t.values), _fmt_values(b_t.values)))
+            changes.append(
+                Change(_("指标“%(t)s”的目标值") % {"t": key[1]}, _fmt_values(a_t.values), _fmt_values(b_t.values))
+            )
     return changes
 
 
@@ -351,6 +392,7 @@ def _fmt_values(values: Mapping[str, float]) -> str:
 
 
 # --- annual progress ------------------------------------------------------------------------
+
 
 @transaction.atomic
 def progress_open(*, plan: SchoolPlan, year: int, user: User | None) -> AnnualProgress:
@@ -388,7 +430,9 @@ def linked_actual(target: PlanTarget, school: School, year: int) -> tuple[float 
         for unit in result.document["units"]:
             if unit["school_code"] == school.code and unit["level"] == target.level and key in unit["values"]:
                 source = _("%(y)s 学年均衡计算结果(%(p)s v%(v)s)") % {
-                    "y": year, "p": result.profile_name, "v": result.document.get("profile_version", "")
+                    "y": year,
+                    "p": result.profile_name,
+                    "v": result.document.get("profile_version", ""),
                 }
                 return unit["values"][key], source
     return None, _("%(y)s 学年尚无该指标的计算结果") % {"y": year}
@@ -429,7 +473,11 @@ def progress_autofill(progress: AnnualProgress) -> int:
 
 @transaction.atomic
 def progress_save(
-    *, progress: AnnualProgress, items: Mapping[int, Mapping[str, Any]], summary: str, user: User | None,
+    *,
+    progress: AnnualProgress,
+    items: Mapping[int, Mapping[str, Any]],
+    summary: str,
+    user: User | None,
 ) -> AnnualProgress:
     """Save the school's entries: actual values of custom targets, statuses and narratives."""
     progress = AnnualProgress.objects.select_for_update().get(pk=progress.pk)
@@ -485,13 +533,17 @@ def evidence_add(
     kind = files.sniff(data[:16], data)
     if kind is None:
         raise ValidationError(
-            _("文件“%(n)s”不是允许的类型(PDF、图片、Word、Excel);系统按文件内容判断,而不是扩展名")
-            % {"n": upload.name}
+            _("文件“%(n)s”不是允许的类型(PDF、图片、Word、Excel);系统按文件内容判断,而不是扩展名") % {"n": upload.name}
         )
     digest = files.store(data)
     return Evidence.objects.create(
-        progress=progress, item=item, original_name=(upload.name or "evidence")[:200], kind=kind, size=len(data),
-        sha256=digest, uploaded_by=user,
+        progress=progress,
+        item=item,
+        original_name=(upload.name or "evidence")[:200],
+        kind=kind,
+        size=len(data),
+        sha256=digest,
+        uploaded_by=user,
     )
 
 
@@ -513,7 +565,9 @@ def progress_submit(*, progress: AnnualProgress, user: User | None) -> AnnualPro
     progress.submitted_at = timezone.now()
     progress.save()
     _event(progress.plan, "progress_submit", user, year=progress.year)
-    _notify_bureau(progress.plan, _("%(s)s 提交了 %(y)s 学年自评") % {"s": _school_name(progress.plan), "y": progress.year})
+    _notify_bureau(
+        progress.plan, _("%(s)s 提交了 %(y)s 学年自评") % {"s": _school_name(progress.plan), "y": progress.year}
+    )
     return progress
 
 
@@ -526,13 +580,20 @@ def progress_review(*, progress: AnnualProgress, user: User | None, approve: boo
         raise ValidationError(_("退回时请填写意见"))
     progress.status = ReviewStatus.APPROVED if approve else ReviewStatus.RETURNED
     progress.save()
-    _event(progress.plan, "progress_approve" if approve else "progress_return", user, note=comment.strip(), year=progress.year)
+    _event(
+        progress.plan,
+        "progress_approve" if approve else "progress_return",
+        user,
+        note=comment.strip(),
+        year=progress.year,
+    )
     message = _("%(y)s 学年自评已通过") if approve else _("%(y)s 学年自评被退回:%(c)s")
     _notify_school(progress.plan, message % {"y": progress.year, "c": comment.strip()})
     return progress
 
 
 # --- deadlines and reminders ----------------------------------------------------------------
+
 
 def deadline_set(*, district: District, year: int, due: date) -> ProgressDeadline:
     deadline, _created = ProgressDeadline.objects.update_or_create(district=district, year=year, defaults={"due": due})
@@ -597,21 +658,38 @@ def _notify_bureau(plan: SchoolPlan, text: str) -> None:
 
 # --- county plan ----------------------------------------------------------------------------
 
+
 @transaction.atomic
 def county_plan_save(
-    *, district: District, start_year: int, title: str, inspection_date: date | None = None, notes: str = "",
+    *,
+    district: District,
+    start_year: int,
+    title: str,
+    inspection_date: date | None = None,
+    notes: str = "",
 ) -> CountyPlan:
     plan, _created = CountyPlan.objects.update_or_create(
-        district=district, start_year=start_year,
-        defaults={"end_year": start_year + PLAN_YEARS - 1, "title": title, "inspection_date": inspection_date,
-                  "notes": notes},
+        district=district,
+        start_year=start_year,
+        defaults={
+            "end_year": start_year + PLAN_YEARS - 1,
+            "title": title,
+            "inspection_date": inspection_date,
+            "notes": notes,
+        },
     )
     return plan
 
 
 @transaction.atomic
 def county_target_set(
-    *, plan: CountyPlan, kind: str, year: int, value: Any, indicator: str = "", level: str = "",
+    *,
+    plan: CountyPlan,
+    kind: str,
+    year: int,
+    value: Any,
+    indicator: str = "",
+    level: str = "",
     profile_name: str = "quality-2017",
 ) -> CountyTarget:
     if year < plan.start_year or year > plan.end_year:
@@ -620,7 +698,11 @@ def county_target_set(
     if number is None:
         raise ValidationError(_("请填写目标值"))
     target, _created = CountyTarget.objects.update_or_create(
-        plan=plan, kind=kind, indicator=indicator, level=level, year=year,
+        plan=plan,
+        kind=kind,
+        indicator=indicator,
+        level=level,
+        year=year,
         defaults={"value": number, "profile_name": profile_name},
     )
     return target

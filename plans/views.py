@@ -30,6 +30,7 @@ from plans.models import (
     Notification,
     PlanGoal,
     PlanTarget,
+    ProgressDeadline,
     ReviewStatus,
     SchoolPlan,
 )
@@ -46,32 +47,42 @@ def plan_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     start = request.GET.get("start_year", "")
     plans = selectors.review_queue(
-        request.user, status=status if status in ReviewStatus.values else "",
-        start_year=int(start) if start.isdigit() else None, q=request.GET.get("q", "").strip(),
+        request.user,
+        status=status if status in ReviewStatus.values else "",
+        start_year=int(start) if start.isdigit() else None,
+        q=request.GET.get("q", "").strip(),
     )
-    user = request.user
+    user = access.acting_user(request)
     can_create = access.role_of(user) == Role.PRINCIPAL and getattr(user, "school_id", None)
     return render(
-        request, "plans/plan_list.html",
-        {"plans": plans[:200], "statuses": ReviewStatus.choices, "status": status, "start_year": start,
-         "q": request.GET.get("q", ""), "can_create": can_create,
-         "counts": selectors.plans_of_school_status(selectors.plan_scope(user))},
+        request,
+        "plans/plan_list.html",
+        {
+            "plans": plans[:200],
+            "statuses": ReviewStatus.choices,
+            "status": status,
+            "start_year": start,
+            "q": request.GET.get("q", ""),
+            "can_create": can_create,
+            "counts": selectors.plans_of_school_status(selectors.plan_scope(user)),
+        },
     )
 
 
 @login_required
 def plan_create(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    school_id = getattr(user, "school_id", None)
-    if access.role_of(user) != Role.PRINCIPAL or school_id is None:
+    user = access.acting_user(request)
+    if access.role_of(user) != Role.PRINCIPAL or user.school is None:
         raise PermissionDenied(_("只有校长可以为本校编制规划"))
-    school = access.get_school_for_user(user, user.school.code, "edit_plan")  # type: ignore[union-attr]
+    school = access.get_school_for_user(user, user.school.code, "edit_plan")
     form = PlanCreateForm(request.POST or None, initial={"start_year": current_school_year(), "title": ""})
     if request.method == "POST" and form.is_valid():
         try:
             plan = services.plan_create(
-                school=school, start_year=form.cleaned_data["start_year"], title=form.cleaned_data["title"],
-                user=user,  # type: ignore[arg-type]
+                school=school,
+                start_year=form.cleaned_data["start_year"],
+                title=form.cleaned_data["title"],
+                user=access.acting_user(request),
             )
         except ValidationError as error:
             form.add_error(None, error)
@@ -99,7 +110,8 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if reported:
         chart = mark_safe(  # noqa: S308 - drawn by indicators.charts, text escaped there
             trend_lines(
-                plan.years, [(r.target.name, [c["achievement"] for c in r.cells]) for r in reported[:8]],
+                plan.years,
+                [(r.target.name, [c["achievement"] for c in r.cells]) for r in reported[:8]],
                 threshold=100.0,
             )
         )
@@ -107,14 +119,21 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     diff = services.plan_diff(plan.previous, plan) if plan.previous else []
     reports = {r.year: r for r in plan.progress_reports.all()}
     return render(
-        request, "plans/plan_detail.html",
+        request,
+        "plans/plan_detail.html",
         {
-            "plan": plan, "school": school, "goals": goals, "rows": rows, "pinned": pinned, "comments": comments,
+            "plan": plan,
+            "school": school,
+            "goals": goals,
+            "rows": rows,
+            "pinned": pinned,
+            "comments": comments,
             "sections": [
-                (f, SchoolPlan._meta.get_field(f).verbose_name, getattr(plan, f), pinned.get(f"section:{f}", []))
-                for f in SECTION_FIELDS
+                (f, services.section_label(f), getattr(plan, f), pinned.get(f"section:{f}", [])) for f in SECTION_FIELDS
             ],
-            "chart": chart, "versions": versions, "diff": diff,
+            "chart": chart,
+            "versions": versions,
+            "diff": diff,
             "years": [(y, reports.get(y)) for y in plan.years],
             "can_edit": access.can(request.user, "edit_plan", district, school),
             "can_review": access.can(request.user, "review", district, school),
@@ -131,7 +150,6 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if not plan.editable:
         messages.warning(request, _("规划已提交或已通过,不能修改"))
         return redirect("plans:plan_detail", plan.pk)
-    user = request.user
     sections = SectionsForm(instance=plan, initial={"revision": plan.revision})
     goal_form = GoalForm()
     target_form = TargetForm(years=plan.years)
@@ -143,7 +161,9 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 data = {f: request.POST.get(f, "") for f in ("title", *SECTION_FIELDS)}
                 revision = request.POST.get("revision", "")
                 services.plan_save_sections(
-                    plan=plan, data=data, user=user,  # type: ignore[arg-type]
+                    plan=plan,
+                    data=data,
+                    user=access.acting_user(request),
                     expected_revision=int(revision) if revision.isdigit() else None,
                 )
                 messages.success(request, _("已保存"))
@@ -151,7 +171,11 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 goal_form = GoalForm(request.POST)
                 if not goal_form.is_valid():
                     raise ValidationError(_("请检查目标的填写"))
-                goal = get_object_or_404(PlanGoal, pk=request.POST.get("goal"), plan=plan) if action == "goal_edit" else None
+                goal = (
+                    get_object_or_404(PlanGoal, pk=request.POST.get("goal"), plan=plan)
+                    if action == "goal_edit"
+                    else None
+                )
                 services.goal_save(plan=plan, goal=goal, **goal_form.cleaned_data)
                 messages.success(request, _("目标已保存"))
             elif action == "goal_delete":
@@ -164,18 +188,27 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 data = target_form.cleaned_data
                 target = (
                     get_object_or_404(PlanTarget, pk=request.POST.get("target"), goal__plan=plan)
-                    if action == "target_edit" else None
+                    if action == "target_edit"
+                    else None
                 )
                 services.target_save(
-                    goal=goal, target=target, name=data["name"], values=target_form.year_values(),
-                    metric=data["metric"], level=data["level"], unit=data["unit"], direction=data["direction"],
+                    goal=goal,
+                    target=target,
+                    name=data["name"],
+                    values=target_form.year_values(),
+                    metric=data["metric"],
+                    level=data["level"],
+                    unit=data["unit"],
+                    direction=data["direction"],
                     baseline=data["baseline"],
                 )
                 messages.success(request, _("指标已保存"))
             elif action == "target_delete":
-                services.target_delete(target=get_object_or_404(PlanTarget, pk=request.POST.get("target"), goal__plan=plan))
+                services.target_delete(
+                    target=get_object_or_404(PlanTarget, pk=request.POST.get("target"), goal__plan=plan)
+                )
             elif action == "submit":
-                services.plan_submit(plan=plan, user=user)  # type: ignore[arg-type]
+                services.plan_submit(plan=plan, user=access.acting_user(request))
                 messages.success(request, _("规划已提交,等待教育局审核"))
                 return redirect("plans:plan_detail", plan.pk)
         except ValidationError as error:
@@ -193,9 +226,18 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
     for goal in goals:
         goal.pinned = pinned.get(f"goal:{goal.pk}", [])  # type: ignore[attr-defined]
     return render(
-        request, "plans/plan_edit.html",
-        {"plan": plan, "sections": sections, "goal_form": goal_form, "target_form": target_form, "goals": goals,
-         "pinned": pinned, "missing": services.plan_missing_parts(plan), "metrics": METRICS},
+        request,
+        "plans/plan_edit.html",
+        {
+            "plan": plan,
+            "sections": sections,
+            "goal_form": goal_form,
+            "target_form": target_form,
+            "goals": goals,
+            "pinned": pinned,
+            "missing": services.plan_missing_parts(plan),
+            "metrics": METRICS,
+        },
         status=status,
     )
 
@@ -205,19 +247,19 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def plan_review(request: HttpRequest, pk: int) -> HttpResponse:
     """Bureau: return with comments pinned to parts of the plan, or approve."""
     plan = access.get_plan_for_user(request.user, pk, "review")
-    user = request.user
+    user = access.acting_user(request)
     try:
         if request.POST.get("action") == "approve":
-            services.plan_approve(plan=plan, user=user)  # type: ignore[arg-type]
+            services.plan_approve(plan=plan, user=access.acting_user(request))
             messages.success(request, _("规划已审核通过"))
         else:
             comments = [
-                (key.removeprefix("comment__"), value)
-                for key, value in request.POST.items()
+                (key.removeprefix("comment__"), request.POST.get(key, ""))
+                for key in request.POST
                 if key.startswith("comment__")
             ]
             general = request.POST.get("comment", "")
-            services.plan_return(plan=plan, user=user, comments=[("", general), *comments])  # type: ignore[arg-type]
+            services.plan_return(plan=plan, user=user, comments=[("", general), *comments])
             messages.success(request, _("规划已退回,并通知学校"))
     except ValidationError as error:
         _errors(request, error)
@@ -229,7 +271,7 @@ def plan_review(request: HttpRequest, pk: int) -> HttpResponse:
 def plan_revise(request: HttpRequest, pk: int) -> HttpResponse:
     plan = access.get_plan_for_user(request.user, pk, "edit_plan")
     try:
-        new = services.plan_revise(plan=plan, user=request.user)  # type: ignore[arg-type]
+        new = services.plan_revise(plan=plan, user=access.acting_user(request))
     except ValidationError as error:
         _errors(request, error)
         return redirect("plans:plan_detail", plan.pk)
@@ -249,7 +291,7 @@ def progress_page(request: HttpRequest, pk: int, year: int) -> HttpResponse:
         if not can_edit:
             raise Http404(_("尚未填报该年度自评"))
         try:
-            progress = services.progress_open(plan=plan, year=year, user=request.user)  # type: ignore[arg-type]
+            progress = services.progress_open(plan=plan, year=year, user=access.acting_user(request))
         except ValidationError as error:
             _errors(request, error)
             return redirect("plans:plan_detail", plan.pk)
@@ -258,7 +300,7 @@ def progress_page(request: HttpRequest, pk: int, year: int) -> HttpResponse:
         action = request.POST.get("action", "save")
         try:
             if action in ("save", "submit") and can_edit:
-                items = {
+                entries = {
                     item.pk: {
                         "actual": request.POST.get(f"actual_{item.pk}"),
                         "status": request.POST.get(f"status_{item.pk}", ""),
@@ -266,9 +308,14 @@ def progress_page(request: HttpRequest, pk: int, year: int) -> HttpResponse:
                     }
                     for item in progress.items.all()
                 }
-                services.progress_save(progress=progress, items=items, summary=request.POST.get("summary", ""), user=request.user)  # type: ignore[arg-type]
+                services.progress_save(
+                    progress=progress,
+                    items=entries,
+                    summary=request.POST.get("summary", ""),
+                    user=access.acting_user(request),
+                )
                 if action == "submit":
-                    services.progress_submit(progress=progress, user=request.user)  # type: ignore[arg-type]
+                    services.progress_submit(progress=progress, user=access.acting_user(request))
                     messages.success(request, _("年度自评已提交"))
                 else:
                     messages.success(request, _("已保存"))
@@ -276,14 +323,18 @@ def progress_page(request: HttpRequest, pk: int, year: int) -> HttpResponse:
                 form = EvidenceForm(request.POST, request.FILES)
                 if not form.is_valid():
                     raise ValidationError(_("请选择要上传的文件"))
-                services.evidence_add(progress=progress, upload=form.cleaned_data["file"], user=request.user)  # type: ignore[arg-type]
+                services.evidence_add(
+                    progress=progress, upload=form.cleaned_data["file"], user=access.acting_user(request)
+                )
                 messages.success(request, _("佐证材料已上传"))
             elif action == "refresh" and can_edit:
                 count = services.progress_autofill(progress)
                 messages.success(request, _("已从统计数据和计算结果更新 %(n)s 项") % {"n": count})
             elif action in ("approve", "return") and can_review:
                 services.progress_review(
-                    progress=progress, user=request.user, approve=action == "approve",  # type: ignore[arg-type]
+                    progress=progress,
+                    user=access.acting_user(request),
+                    approve=action == "approve",
                     comment=request.POST.get("comment", ""),
                 )
                 messages.success(request, _("已处理"))
@@ -294,14 +345,25 @@ def progress_page(request: HttpRequest, pk: int, year: int) -> HttpResponse:
             status = 400
         else:
             return redirect("plans:progress", plan.pk, year)
-    items = list(progress.items.select_related("target", "target__goal").order_by("target__goal__order", "target__order"))
+    items = list(
+        progress.items.select_related("target", "target__goal").order_by("target__goal__order", "target__order")
+    )
     for item in items:
         item.year_target = item.target.values.get(str(year))  # type: ignore[attr-defined]
     return render(
-        request, "plans/progress.html",
-        {"plan": plan, "progress": progress, "year": year, "items": items, "evidence": progress.evidence.all(),
-         "can_edit": can_edit and progress.editable, "can_review": can_review and progress.status == ReviewStatus.SUBMITTED,
-         "upload_form": EvidenceForm(), "posted": request.POST if status == 400 else None},
+        request,
+        "plans/progress.html",
+        {
+            "plan": plan,
+            "progress": progress,
+            "year": year,
+            "items": items,
+            "evidence": progress.evidence.all(),
+            "can_edit": can_edit and progress.editable,
+            "can_review": can_review and progress.status == ReviewStatus.SUBMITTED,
+            "upload_form": EvidenceForm(),
+            "posted": request.POST if status == 400 else None,
+        },
         status=status,
     )
 
@@ -314,8 +376,9 @@ def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
     path = files.path_of(evidence.sha256)
     if not path.exists():
         raise Http404(_("文件不存在"))
-    response = FileResponse(path.open("rb"), as_attachment=True, filename=evidence.original_name,
-                            content_type="application/octet-stream")
+    response = FileResponse(
+        path.open("rb"), as_attachment=True, filename=evidence.original_name, content_type="application/octet-stream"
+    )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
@@ -334,17 +397,25 @@ def progress_overview(request: HttpRequest, district_code: str, year: int) -> Ht
                 services.deadline_set(district=district, year=year, due=due)
                 messages.success(request, _("截止日期已设置"))
             elif request.POST.get("action") == "remind":
-                count = services.send_reminders(district=district, year=year, user=request.user)  # type: ignore[arg-type]
+                count = services.send_reminders(district=district, year=year, user=access.acting_user(request))
                 messages.success(request, _("已向 %(n)s 位校长发送提醒") % {"n": count})
         except ValueError:
             messages.error(request, _("日期格式应为 YYYY-MM-DD"))
         return redirect("plans:progress_overview", district.code, year)
-    deadline = district.progress_deadlines.filter(year=year).first()
+    deadline = ProgressDeadline.objects.filter(district=district, year=year).first()
     late = {p.pk for p in services.late_progress(district, year)}
     rows = selectors.progress_overview(district, year)
     return render(
-        request, "plans/progress_overview.html",
-        {"district": district, "year": year, "rows": rows, "late": late, "deadline": deadline, "can_manage": can_manage},
+        request,
+        "plans/progress_overview.html",
+        {
+            "district": district,
+            "year": year,
+            "rows": rows,
+            "late": late,
+            "deadline": deadline,
+            "can_manage": can_manage,
+        },
     )
 
 
@@ -361,19 +432,26 @@ def county_plan(request: HttpRequest, district_code: str) -> HttpResponse:
             if action == "plan":
                 inspection = request.POST.get("inspection_date", "")
                 services.county_plan_save(
-                    district=district, start_year=int(request.POST["start_year"]), title=request.POST.get("title", ""),
+                    district=district,
+                    start_year=int(request.POST["start_year"]),
+                    title=request.POST.get("title", ""),
                     inspection_date=date.fromisoformat(inspection) if inspection else None,
                     notes=request.POST.get("notes", ""),
                 )
             elif action == "target" and plan is not None:
                 services.county_target_set(
-                    plan=plan, kind=request.POST.get("kind", ""), year=int(request.POST.get("year", "0")),
-                    value=request.POST.get("value"), indicator=request.POST.get("indicator", ""),
+                    plan=plan,
+                    kind=request.POST.get("kind", ""),
+                    year=int(request.POST.get("year", "0")),
+                    value=request.POST.get("value"),
+                    indicator=request.POST.get("indicator", ""),
                     level=request.POST.get("level", ""),
                 )
             elif action == "figure":
                 services.county_figure_set(
-                    district=district, year=int(request.POST.get("year", "0")), kind=request.POST.get("kind", ""),
+                    district=district,
+                    year=int(request.POST.get("year", "0")),
+                    kind=request.POST.get("kind", ""),
                     value=request.POST.get("value"),
                 )
             messages.success(request, _("已保存"))
@@ -388,19 +466,29 @@ def county_plan(request: HttpRequest, district_code: str) -> HttpResponse:
     if plan:
         years = list(range(plan.start_year, plan.end_year + 1))
         for row in rows:
-            svg = trend_lines(years, [(_("实际"), [c["actual"] for c in row["cells"]]), (_("目标"), [c["target"] for c in row["cells"]])])
+            svg = trend_lines(
+                years,
+                [(_("实际"), [c["actual"] for c in row["cells"]]), (_("目标"), [c["target"] for c in row["cells"]])],
+            )
             charts.append(mark_safe(svg))  # noqa: S308 - drawn by indicators.charts, text escaped there
     return render(
-        request, "plans/county_plan.html",
-        {"district": district, "plan": plan, "rows": list(zip(rows, charts, strict=False)) if plan else [],
-         "kinds": CountyTargetKind.choices, "can_manage": can_manage, "indicators": METRICS,
-         "this_year": current_school_year()},
+        request,
+        "plans/county_plan.html",
+        {
+            "district": district,
+            "plan": plan,
+            "rows": list(zip(rows, charts, strict=False)) if plan else [],
+            "kinds": CountyTargetKind.choices,
+            "can_manage": can_manage,
+            "indicators": METRICS,
+            "this_year": current_school_year(),
+        },
     )
 
 
 @login_required
 def notifications(request: HttpRequest) -> HttpResponse:
-    items = Notification.objects.filter(user=request.user)  # type: ignore[misc]
+    items = Notification.objects.filter(user=access.acting_user(request))
     if request.method == "POST":
         items.update(read=True)
         return redirect("plans:notifications")

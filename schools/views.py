@@ -43,9 +43,9 @@ def default_year(district_id: int) -> int:
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """Send each role to where its work is."""
-    user = request.user
-    if access.role_of(user) == Role.PRINCIPAL and user.school_id:  # type: ignore[union-attr]
-        return redirect("schools:school_detail", code=user.school.code)  # type: ignore[union-attr]
+    user = access.acting_user(request)
+    if access.role_of(user) == Role.PRINCIPAL and user.school is not None:
+        return redirect("schools:school_detail", code=user.school.code)
     districts = list(access.district_scope(user)[:2])
     if len(districts) == 1:
         return redirect("schools:school_list", district_code=districts[0].code)
@@ -152,7 +152,7 @@ def statistics_edit(request: HttpRequest, code: str, year: int) -> HttpResponse:
                 year=year,
                 raw=raw,
                 reasons=reasons,
-                user=request.user,  # type: ignore[arg-type]
+                user=access.acting_user(request),
                 expected_revision=expected,
             )
         except services.StatisticsRejected as rejected:
@@ -186,7 +186,7 @@ def statistics_edit(request: HttpRequest, code: str, year: int) -> HttpResponse:
             return redirect("schools:school_detail", code=code)
         if "submit" in request.POST:
             try:
-                services.statistics_submit(stats=result.statistics, user=request.user)  # type: ignore[arg-type]
+                services.statistics_submit(stats=result.statistics, user=access.acting_user(request))
             except ValidationError as error:
                 messages.error(request, " ".join(error.messages))
                 return redirect("schools:school_detail", code=code)
@@ -198,8 +198,10 @@ def statistics_edit(request: HttpRequest, code: str, year: int) -> HttpResponse:
     if stats is None:
         # A new year starts from last year's facility figures only when the user asks (issue #7).
         initial = {}
+    # Revision 0 = "no record when I opened the form": a record someone creates meanwhile is a
+    # conflict (StaleRevision), not something to overwrite.
     form = StatisticsForm(
-        initial={**initial, "revision": stats.revision if stats else None}, school_type=version.school_type
+        initial={**initial, "revision": stats.revision if stats else 0}, school_type=version.school_type
     )
     return render(request, "schools/statistics_form.html", {**context, "form": form})
 
@@ -208,25 +210,25 @@ def statistics_edit(request: HttpRequest, code: str, year: int) -> HttpResponse:
 @require_POST
 def statistics_action(request: HttpRequest, code: str, year: int, action: str) -> HttpResponse:
     """Workflow steps: submit (school or bureau), approve and reopen (bureau only)."""
-    needed = {"submit": "submit", "approve": "review", "reopen": "review"}.get(action)
+    needed: access.Action | None = {"submit": "submit", "approve": "review", "reopen": "review"}.get(action)  # type: ignore[assignment]
     if needed is None:
         return redirect("schools:school_detail", code=code)
-    school = access.get_school_for_user(request.user, code, needed)  # type: ignore[arg-type]
+    school = access.get_school_for_user(request.user, code, needed)
     stats = AnnualStatistics.objects.filter(school=school, year=year).first()
     if stats is None:
         messages.error(request, _("该年度尚无数据"))
         return redirect("schools:school_detail", code=code)
     try:
         if action == "submit":
-            services.statistics_submit(stats=stats, user=request.user)  # type: ignore[arg-type]
+            services.statistics_submit(stats=stats, user=access.acting_user(request))
             messages.success(request, _("已提交,等待教育局审核"))
         elif action == "approve":
-            services.statistics_approve(stats=stats, user=request.user)  # type: ignore[arg-type]
+            services.statistics_approve(stats=stats, user=access.acting_user(request))
             messages.success(request, _("已审核通过并锁定"))
         else:
             form = ReopenForm(request.POST)
             reason = form.data.get("reason", "")
-            services.statistics_reopen(stats=stats, user=request.user, reason=reason)  # type: ignore[arg-type]
+            services.statistics_reopen(stats=stats, user=access.acting_user(request), reason=reason)
             messages.success(request, _("已退回修改"))
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
@@ -249,7 +251,7 @@ def school_create(request: HttpRequest, district_code: str) -> HttpResponse:
                 district=district,
                 code=data["code"],
                 year=data["valid_from"],
-                user=request.user,  # type: ignore[arg-type]
+                user=access.acting_user(request),
                 name=data["name"],
                 school_type=data["school_type"],
                 parent=data["parent"],
@@ -291,7 +293,7 @@ def school_edit(request: HttpRequest, code: str) -> HttpResponse:
             services.school_change(
                 school=school,
                 year=data["valid_from"],
-                user=request.user,  # type: ignore[arg-type]
+                user=access.acting_user(request),
                 name=data["name"],
                 school_type=data["school_type"],
                 parent=data["parent"],

@@ -8,6 +8,9 @@ from typing import Any
 from django import template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+
+from schools.fields import display_label
 
 register = template.Library()
 
@@ -44,6 +47,18 @@ def get(mapping: Any, key: Any) -> Any:
         return None
 
 
+@register.filter
+def tr(value: Any) -> Any:
+    """A Chinese data label (field, unit, group, school type, level …) in the active language.
+
+    For labels that are data (import headers, stored choices, rule documents): they stay Chinese
+    where they are stored and are translated only here, on the page.
+    """
+    if not isinstance(value, str):
+        return value
+    return display_label(value)
+
+
 STATUS_CLASS = {"draft": "muted", "submitted": "info", "approved": "ok", "reopened": "warn", "missing": "bad"}
 
 
@@ -52,7 +67,7 @@ def status_badge(status: str | None, label: str | None = None) -> SafeString:
     key = status or "missing"
     from schools.models import Status
 
-    text = label or (Status(key).label if key in Status.values else "未填报")
+    text = label or (Status(key).label if key in Status.values else _("未填报"))
     return format_html('<span class="badge {}">{}</span>', STATUS_CLASS.get(key, "muted"), text)
 
 
@@ -60,7 +75,7 @@ def status_badge(status: str | None, label: str | None = None) -> SafeString:
 def verdict(passes: bool | None) -> SafeString:
     """Traffic light for a verdict: pass / fail / cannot be judged."""
     if passes is True:
-        return format_html('<span class="verdict"><span class="light ok">●</span> {}</span>', "达标")
+        return format_html('<span class="verdict"><span class="light ok">●</span> {}</span>', _("达标"))
     if passes is False:
-        return format_html('<span class="verdict"><span class="light bad">●</span> {}</span>', "未达标")
-    return format_html('<span class="verdict"><span class="light muted">●</span> {}</span>', "无法判定")
+        return format_html('<span class="verdict"><span class="light bad">●</span> {}</span>', _("未达标"))
+    return format_html('<span class="verdict"><span class="light muted">●</span> {}</span>', _("无法判定"))
