@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from indicators.models import RuleProfile
@@ -48,3 +49,5 @@ class DistrictProfilesForm(forms.Form):
         super().__init__(*args, **kwargs)
         field = self.fields["profiles"]
         field.queryset = RuleProfile.objects.filter(province__in=["", province])  # type: ignore[attr-defined]
+        # Profile names are data; the shipped ones are in the catalog (indicators/presentation.py).
+        field.label_from_instance = lambda p: f"{gettext(p.label) if p.label else ''} ({p.name})"  # type: ignore[attr-defined]

@@ -8,24 +8,54 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
 from indicators.charts import Bar, cv_bars
 
-LEVEL_LABELS = {"primary": "小学", "junior": "初中"}
+# Chinese as data (gettext_noop only marks them); pages translate them when they display them.
+LEVEL_LABELS = {"primary": gettext_noop("小学"), "junior": gettext_noop("初中")}
 # Column headings for the wide per-school table; the full label is the tooltip.
 SHORT_LABELS = {
-    "qualified_teachers_per100": "高学历教师",
-    "backbone_teachers_per100": "骨干教师",
-    "pe_art_teachers_per100": "体艺教师",
-    "teaching_area_per_student": "教学用房",
-    "sports_area_per_student": "运动场馆",
-    "equipment_value_per_student": "仪器设备",
-    "multimedia_rooms_per100": "多媒体教室",
-    "computers_per100": "计算机",
-    "books_per_student": "图书",
-    "teacher_student_ratio": "师生比",
-    "qualified_teachers_per_student": "高学历教师",
-    "mid_title_teachers_per_student": "中级职称教师",
+    "qualified_teachers_per100": gettext_noop("高学历教师"),
+    "backbone_teachers_per100": gettext_noop("骨干教师"),
+    "pe_art_teachers_per100": gettext_noop("体艺教师"),
+    "teaching_area_per_student": gettext_noop("教学用房"),
+    "sports_area_per_student": gettext_noop("运动场馆"),
+    "equipment_value_per_student": gettext_noop("仪器设备"),
+    "multimedia_rooms_per100": gettext_noop("多媒体教室"),
+    "computers_per100": gettext_noop("计算机"),
+    "books_per_student": gettext_noop("图书"),
+    "teacher_student_ratio": gettext_noop("师生比"),
+    "qualified_teachers_per_student": gettext_noop("高学历教师"),
+    "mid_title_teachers_per_student": gettext_noop("中级职称教师"),
 }
+# The shipped rule profiles' names, indicator labels and units (indicators/defaults.py) are data,
+# stored in each rule version and editable; marked here so that pages can show them translated
+# (the `tr` filter). Labels an administrator writes stay as written.
+DEFAULT_RULE_TEXTS = (
+    gettext_noop("优质均衡(教督〔2017〕6号)"),
+    gettext_noop("基本均衡(教督〔2012〕3号)"),
+    gettext_noop("每百名学生拥有高于规定学历教师数"),
+    gettext_noop("每百名学生拥有县级以上骨干教师数"),
+    gettext_noop("每百名学生拥有体育、艺术专任教师数"),
+    gettext_noop("生均教学及辅助用房面积"),
+    gettext_noop("生均体育运动场馆面积"),
+    gettext_noop("生均教学仪器设备值"),
+    gettext_noop("每百名学生拥有网络多媒体教室数"),
+    gettext_noop("每百名学生拥有计算机台数"),
+    gettext_noop("生均图书册数"),
+    gettext_noop("师生比"),
+    gettext_noop("生均高于规定学历教师数"),
+    gettext_noop("生均中级及以上专业技术职务教师数"),
+    gettext_noop("人/百名学生"),
+    gettext_noop("间/百名学生"),
+    gettext_noop("台/百名学生"),
+    gettext_noop("m²/生"),
+    gettext_noop("元/生"),
+    gettext_noop("册/生"),
+    gettext_noop("人/生"),
+)
 SUMMARY_UNIT_KEYS = (
     "school_code",
     "level",
@@ -78,7 +108,7 @@ def rules_by_key(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def value_text(value: float | None, standard: float | None = None, met: bool | None = None) -> str:
     """A unit's value for display: 2 decimals, more when rounding would hide a narrow miss."""
     if value is None:
-        return "未填报"
+        return _("未填报")
     places = 2 if abs(value) < 1000 else 0
     if met is False and standard is not None and round(value, places) >= standard:
         places = 4  # 0.898 must not print as 0.90 next to a standard of 0.9
@@ -109,11 +139,16 @@ def level_views(document: dict[str, Any]) -> list[dict[str, Any]]:
             terms.sort(key=lambda t: -t["share"])
             rows.append({"key": key, "rule": rules.get(key, {}), **ind, "terms": terms})
         chart = cv_bars(
-            [Bar(r["rule"].get("label", r["key"]), r["cv"], r["threshold"]) for r in rows],
-            title=f"{LEVEL_LABELS.get(level, level)}:差异系数与标准",
+            [Bar(_display(r["rule"].get("label", r["key"])), r["cv"], r["threshold"]) for r in rows],
+            title=_("%(level)s:差异系数与标准") % {"level": _(LEVEL_LABELS.get(level, level))},
         )
         out.append({"level": level, "label": LEVEL_LABELS.get(level, level), **data, "rows": rows, "chart": chart})
     return out
+
+
+def _display(label: str) -> str:
+    """A label that is data (e.g. a rule's indicator label) in the active language, for charts."""
+    return _(label) if label else label
 
 
 def unit_rows(document: dict[str, Any]) -> list[dict[str, Any]]:
@@ -146,11 +181,11 @@ def _formula(rule: dict[str, Any], unit: dict[str, Any]) -> str:
     """How a unit's value was computed, in words: "100 × 12 ÷ 310 (设施按加权学生数分摊 45.2%)"."""
     total = (unit.get("totals") or {}).get(rule["numerator"])
     factor = rule["factor"]
-    numerator = "未填报" if total is None else f"{total:,.2f}"
+    numerator = _("未填报") if total is None else f"{total:,.2f}"
     text = f"{'' if factor == 1 else f'{factor:g} × '}{numerator} ÷ {unit['students']:,}"
     share = unit.get("facility_share", 1)
     if share is not None and share < 1 and rule["numerator"] in FACILITY_NUMERATORS:
-        text += f"(设施按加权学生数分摊 {share * 100:.1f}%)"
+        text += _("(设施按加权学生数分摊 %(share).1f%%)") % {"share": share * 100}
     return text
 
 

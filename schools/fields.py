@@ -8,18 +8,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext, gettext_noop, pgettext
+
+# The Chinese labels below are data (import headers, stored choices): gettext_noop only marks
+# them for the translation catalog and returns them unchanged. Pages translate them when they
+# display them, with display_label().
 SCHOOL_TYPES: dict[str, str] = {
-    "primary": "小学",
-    "junior": "初级中学",
-    "nine_year": "九年一贯制学校",
-    "twelve_year": "十二年一贯制学校",
-    "complete_middle": "完全中学",
-    "teaching_point": "小学教学点",
-    "special": "特殊教育学校",
-    "vocational_junior": "职业初中",
+    "primary": gettext_noop("小学"),
+    "junior": gettext_noop("初级中学"),
+    "nine_year": gettext_noop("九年一贯制学校"),
+    "twelve_year": gettext_noop("十二年一贯制学校"),
+    "complete_middle": gettext_noop("完全中学"),
+    "teaching_point": gettext_noop("小学教学点"),
+    "special": gettext_noop("特殊教育学校"),
+    "vocational_junior": gettext_noop("职业初中"),
 }
-OWNERSHIPS: dict[str, str] = {"public": "公办", "private": "民办"}
-AREA_TYPES: dict[str, str] = {"urban": "城区", "town": "镇区", "rural": "乡村"}
+OWNERSHIPS: dict[str, str] = {"public": gettext_noop("公办"), "private": gettext_noop("民办")}
+AREA_TYPES: dict[str, str] = {
+    "urban": gettext_noop("城区"),
+    "town": gettext_noop("镇区"),
+    "rural": gettext_noop("乡村"),
+}
 
 # Which sections (学段) a school type teaches. A section a type lacks must have no students or
 # teachers. Special-education schools may teach any compulsory section.
@@ -50,10 +59,10 @@ class StatField:
 
 
 GROUPS: dict[str, str] = {
-    "students": "学生与班级",
-    "teachers": "教师",
-    "facilities": "校舍与场地",
-    "equipment": "设备与图书",
+    "students": gettext_noop("学生与班级"),
+    "teachers": gettext_noop("教师"),
+    "facilities": gettext_noop("校舍与场地"),
+    "equipment": gettext_noop("设备与图书"),
 }
 
 
@@ -75,32 +84,40 @@ def _sectioned(
 
 PJ = ("primary", "junior")
 STAT_FIELDS: tuple[StatField, ...] = (
-    *_sectioned("students", "在校生数", "人", "students", ("primary", "junior", "senior")),
-    *_sectioned("classes", "班级数", "个", "students", PJ),
-    *_sectioned("max_class_size", "最大班额", "人", "students", PJ),
-    *_sectioned("teachers", "专任教师数", "人", "teachers", PJ),
-    *_sectioned("qualified_teachers", "高于规定学历专任教师数", "人", "teachers", PJ, "teachers"),
-    *_sectioned("mid_title_teachers", "中级及以上职称专任教师数", "人", "teachers", PJ, "teachers"),
-    *_sectioned("backbone_teachers", "县级及以上骨干教师数", "人", "teachers", PJ, "teachers"),
-    *_sectioned("pe_art_teachers", "体育、艺术专任教师数", "人", "teachers", PJ, "teachers"),
-    StatField("teaching_area", "教学及辅助用房面积", "m²", "facilities", integer=False),
+    *_sectioned("students", gettext_noop("在校生数"), gettext_noop("人"), "students", ("primary", "junior", "senior")),
+    *_sectioned("classes", gettext_noop("班级数"), gettext_noop("个"), "students", PJ),
+    *_sectioned("max_class_size", gettext_noop("最大班额"), gettext_noop("人"), "students", PJ),
+    *_sectioned("teachers", gettext_noop("专任教师数"), gettext_noop("人"), "teachers", PJ),
+    *_sectioned(
+        "qualified_teachers", gettext_noop("高于规定学历专任教师数"), gettext_noop("人"), "teachers", PJ, "teachers"
+    ),
+    *_sectioned(
+        "mid_title_teachers", gettext_noop("中级及以上职称专任教师数"), gettext_noop("人"), "teachers", PJ, "teachers"
+    ),
+    *_sectioned(
+        "backbone_teachers", gettext_noop("县级及以上骨干教师数"), gettext_noop("人"), "teachers", PJ, "teachers"
+    ),
+    *_sectioned(
+        "pe_art_teachers", gettext_noop("体育、艺术专任教师数"), gettext_noop("人"), "teachers", PJ, "teachers"
+    ),
+    StatField("teaching_area", gettext_noop("教学及辅助用房面积"), "m²", "facilities", integer=False),
     StatField(
         "indoor_sports_area",
-        "其中:室内体育用房面积",
+        gettext_noop("其中:室内体育用房面积"),
         "m²",
         "facilities",
         integer=False,
         total="teaching_area",
     ),
-    StatField("sports_area", "体育运动场(馆)面积", "m²", "facilities", integer=False),
-    StatField("music_rooms", "音乐专用教室", "间", "facilities"),
-    StatField("art_rooms", "美术专用教室", "间", "facilities"),
-    StatField("music_room_min_area", "最小音乐专用教室面积", "m²", "facilities", integer=False),
-    StatField("art_room_min_area", "最小美术专用教室面积", "m²", "facilities", integer=False),
-    StatField("multimedia_rooms", "网络多媒体教室", "间", "equipment"),
-    StatField("equipment_value", "教学仪器设备资产值", "元", "equipment", integer=False),
-    StatField("books", "图书", "册", "equipment"),
-    StatField("computers", "教学用计算机", "台", "equipment"),
+    StatField("sports_area", gettext_noop("体育运动场(馆)面积"), "m²", "facilities", integer=False),
+    StatField("music_rooms", gettext_noop("音乐专用教室"), gettext_noop("间"), "facilities"),
+    StatField("art_rooms", gettext_noop("美术专用教室"), gettext_noop("间"), "facilities"),
+    StatField("music_room_min_area", gettext_noop("最小音乐专用教室面积"), "m²", "facilities", integer=False),
+    StatField("art_room_min_area", gettext_noop("最小美术专用教室面积"), "m²", "facilities", integer=False),
+    StatField("multimedia_rooms", gettext_noop("网络多媒体教室"), gettext_noop("间"), "equipment"),
+    StatField("equipment_value", gettext_noop("教学仪器设备资产值"), gettext_noop("元"), "equipment", integer=False),
+    StatField("books", gettext_noop("图书"), gettext_noop("册"), "equipment"),
+    StatField("computers", gettext_noop("教学用计算机"), gettext_noop("台"), "equipment"),
 )
 STAT_FIELD_BY_KEY: dict[str, StatField] = {f.key: f for f in STAT_FIELDS}
 STAT_KEYS: tuple[str, ...] = tuple(f.key for f in STAT_FIELDS)
@@ -137,3 +154,38 @@ def completeness(values: dict[str, object], school_type: str) -> float:
     if not keys:
         return 1.0
     return sum(values.get(k) is not None for k in keys) / len(keys)
+
+
+# --- display in the active language (the labels above stay Chinese as data) ----------------------
+
+
+def section_label(section: str) -> str:
+    """A section (学段) name as it appears inside a sentence or a field label."""
+    names = {
+        "primary": pgettext("学段", "小学"),
+        "junior": pgettext("学段", "初中"),
+        "senior": pgettext("学段", "高中"),
+    }
+    return names.get(section, section)
+
+
+# "小学在校生数" -> ("primary", "在校生数"): sectioned labels are translated from their parts.
+_SECTIONED_LABELS: dict[str, tuple[str, str]] = {
+    f.label: (f.section, f.label.removeprefix(SECTION_LABELS[f.section])) for f in STAT_FIELDS if f.section
+}
+
+
+def display_label(label: str) -> str:
+    """A label of this module (field, unit, group, school type …) in the active language.
+
+    Unchanged in Chinese; any other text is passed through gettext (and so comes back as it was
+    when the catalog has no entry for it).
+    """
+    if not label:
+        return label
+    sectioned = _SECTIONED_LABELS.get(label)
+    if sectioned is None:
+        return gettext(label)
+    section, base = sectioned
+    # Translators: a statistics field of one section, e.g. 小学 + 在校生数.
+    return gettext("%(section)s%(label)s") % {"section": section_label(section), "label": gettext(base)}

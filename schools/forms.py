@@ -65,6 +65,11 @@ class StatisticsForm(forms.Form):
         return {spec.key: self.data.get(f"reason_{spec.key}", "") for spec in STAT_FIELDS}
 
 
+def _choices(labels: dict[str, str]) -> list[tuple[str, Any]]:
+    """Choices keyed by the stored value; the Chinese labels (data) are shown translated."""
+    return [(key, _(label)) for key, label in labels.items()]  # labels marked in schools.fields
+
+
 class SchoolForm(forms.Form):
     """Register a school, or record a change from a school year on."""
 
@@ -74,13 +79,13 @@ class SchoolForm(forms.Form):
         error_messages={"invalid": _("学校标识码应为 10 位数字")},
     )
     name = forms.CharField(label=_("学校名称"), max_length=128)
-    school_type = forms.ChoiceField(label=_("学校类型"), choices=list(SCHOOL_TYPES.items()))
+    school_type = forms.ChoiceField(label=_("学校类型"), choices=_choices(SCHOOL_TYPES))
     parent = forms.ModelChoiceField(label=_("所属学校(教学点填写)"), queryset=School.objects.none(), required=False)
-    ownership = forms.ChoiceField(label=_("办学性质"), choices=list(OWNERSHIPS.items()))
+    ownership = forms.ChoiceField(label=_("办学性质"), choices=_choices(OWNERSHIPS))
     county_run = forms.TypedChoiceField(
         label=_("是否县属"), choices=[("1", _("是")), ("0", _("否"))], coerce=lambda v: v == "1"
     )
-    area_type = forms.ChoiceField(label=_("城乡分类"), choices=list(AREA_TYPES.items()))
+    area_type = forms.ChoiceField(label=_("城乡分类"), choices=_choices(AREA_TYPES))
     valid_from = forms.IntegerField(label=_("自哪一学年起"), min_value=2000, max_value=2100)
     closed = forms.BooleanField(label=_("自该学年起撤销/停办"), required=False)
     note = forms.CharField(label=_("变更说明"), max_length=200, required=False)

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from .fields import SECTION_LABELS, STAT_FIELD_BY_KEY, STAT_FIELDS, TYPE_SECTIONS
+from .fields import STAT_FIELD_BY_KEY, STAT_FIELDS, TYPE_SECTIONS, display_label, section_label
 
 Number = int | float | Decimal
 # A change of more than this share against last year needs a written reason.
@@ -108,9 +108,9 @@ def check_statistics(
                     spec.key,
                     _("%(field)s(%(value)s)不能超过%(total_label)s(%(total)s)")
                     % {
-                        "field": spec.label,
+                        "field": display_label(spec.label),
                         "value": _fmt(value),
-                        "total_label": STAT_FIELD_BY_KEY[total_key].label,
+                        "total_label": display_label(STAT_FIELD_BY_KEY[total_key].label),
                         "total": _fmt(total),
                     },
                 )
@@ -121,7 +121,7 @@ def check_statistics(
             result.error(
                 spec.key,
                 _("该校类型没有%(section)s学段,%(field)s应为空或 0")
-                % {"section": SECTION_LABELS[spec.section], "field": spec.label},
+                % {"section": section_label(spec.section), "field": display_label(spec.label)},
             )
 
     for section in ("primary", "junior"):
@@ -150,7 +150,7 @@ def check_statistics(
             change = (after - before) / before
             if abs(change) > Decimal(str(JUMP_RATIO)) and not given.get(spec.key, "").strip():
                 result.warnings[spec.key] = _("%(field)s较上年变化 %(pct)s%%(%(old)s → %(new)s),请填写变动说明") % {
-                    "field": spec.label,
+                    "field": display_label(spec.label),
                     "pct": f"{change * 100:+.0f}",
                     "old": _fmt(old),
                     "new": _fmt(new),
