@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +33,15 @@ HEADER_KEYS: dict[str, str] = {}
 for _key, _label in [*SCHOOL_FIELDS.items(), *((f.key, f.label) for f in STAT_FIELDS), *EXTRA_COLUMNS.items()]:
     HEADER_KEYS[_key] = _key
     HEADER_KEYS[_label] = _key
-# Labels as printed in the bureau's sheet often carry the unit: "教学及辅助用房面积(m²)".
+# The data dictionary's own wording of two teacher columns (the labels above say 职称 and drop
+# the bracket), given per section.
+for _section, _prefix in (("primary", "小学"), ("junior", "初中")):
+    HEADER_KEYS[f"{_prefix}中级及以上专业技术职务专任教师数"] = f"mid_title_teachers_{_section}"
+    HEADER_KEYS[f"{_prefix}体育、艺术(音乐、美术)专任教师数"] = f"pe_art_teachers_{_section}"
+# Labels as printed in the bureau's sheet often carry the unit: "教学及辅助用房面积(m²)", typed
+# with full-width brackets and colons and stray spaces ("其中: 室内体育用房面积").
+_FULL_WIDTH = str.maketrans({"\uff08": "(", "\uff09": ")", "\uff1a": ":", "\u3000": " "})
+_UNIT_SUFFIX = re.compile(r"\s*\([^()]*\)$")
 MAX_ROWS = 20000
 
 
@@ -51,11 +60,13 @@ class Table:
 
 
 def _normalise_header(text: Any) -> str:
-    value = "" if text is None else str(text).strip().lstrip("\ufeff")
-    for opener in ("(", "("):
-        if opener in value and value not in HEADER_KEYS:
-            value = value.split(opener)[0].strip()
-    return value
+    value = "" if text is None else str(text).strip().lstrip("\ufeff").strip()
+    if value in HEADER_KEYS:
+        return value
+    compact = re.sub(r"\s+", "", value.translate(_FULL_WIDTH))
+    if compact not in HEADER_KEYS:
+        compact = _UNIT_SUFFIX.sub("", compact)  # drop a trailing unit: "(m²)", "(元)"
+    return compact if compact in HEADER_KEYS else value
 
 
 def read_table(path: Path) -> Table:

@@ -153,10 +153,26 @@ def statistics_check(
         return values, check
     if check.ok:
         previous = stat_values(previous_statistics(school, year))
-        rules = check_statistics(values, school_type=version.school_type, previous=previous, reasons=reasons)
+        rules = check_statistics(
+            values, school_type=version.school_type, previous=previous, reasons=_reasons(school, year, values, reasons)
+        )
         check.errors.update(rules.errors)
         check.warnings.update(rules.warnings)
     return values, check
+
+
+def _reasons(
+    school: School, year: int, values: Mapping[str, Number | None], given: Mapping[str, str] | None
+) -> dict[str, str]:
+    """The reasons that cover this save: the ones given now, and the stored ones of values that
+    are not changing (a reason written once is not asked for again on every later save)."""
+    stored = AnnualStatistics.objects.filter(school=school, year=year).first()
+    kept = {
+        key: reason
+        for key, reason in (stored.change_reasons if stored else {}).items()
+        if key in STAT_KEYS and _same(getattr(stored, key), values.get(key))
+    }
+    return {**kept, **{k: v for k, v in (given or {}).items() if v and v.strip()}}
 
 
 def _same(a: Number | None, b: Number | None) -> bool:
@@ -200,18 +216,18 @@ def statistics_save(
     created = stats is None
     if stats is None:
         stats = AnnualStatistics(school=school, year=year)
-    elif stats.status not in EDITABLE_STATUSES:
-        raise ValidationError(_("该年度数据已提交或已审核,不能修改;如需修改请先退回"))
-    if not created and expected_revision is not None and expected_revision != stats.revision:
-        changes = _changed_since(stats, expected_revision)
-        raise StaleRevision(stats, changes)
     changes = {
         key: [_jsonable(getattr(stats, key)), _jsonable(values[key])]
         for key in STAT_KEYS
         if not _same(getattr(stats, key), values[key])
     }
     if not created and not changes:
+        # Nothing to write, so nothing to refuse (a re-import of an approved school's row).
         return SaveResult(stats, {}, False)
+    if not created and stats.status not in EDITABLE_STATUSES:
+        raise ValidationError(_("该年度数据已提交或已审核,不能修改;如需修改请先退回"))
+    if not created and expected_revision is not None and expected_revision != stats.revision:
+        raise StaleRevision(stats, _changed_since(stats, expected_revision))
     for key in STAT_KEYS:
         setattr(stats, key, values[key])
     given = {k: v.strip() for k, v in (reasons or {}).items() if v and v.strip()}

@@ -1,0 +1,424 @@
+"""Access: every URL pattern of balance.urls, walked with users who must not see district A.
+
+For a bureau user of district B, a principal of another school of district A, an inspector
+assigned only to district B (and an anonymous visitor), every page filled with district A's
+objects must answer 404, 403, 405 or a redirect to the login page, never show district A's data,
+and no POST may change anything.
+
+The walker knows each URL pattern by name (WALK). A new pattern fails
+`test_walker_knows_every_url_pattern` until it is added there, so no page escapes the check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.apps import apps
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from core import access
+from core.models import Role, User
+from indicators.models import BalanceResult, BalanceState, RuleProfile
+from plans import services as plan_services
+from plans.models import SECTION_FIELDS, Evidence, PlanArea, SchoolPlan
+from schools import services
+from schools.models import AnnualStatistics, District, School, Status
+from tests.factories import YEAR, make_school, make_user, primary_values, save_statistics
+
+pytestmark = pytest.mark.django_db
+
+SKIPPED_PREFIXES = ("admin/", "i18n/")
+SKIPPED_NAMES = {"login", "logout"}
+PROFILE = "quality-2017"
+
+
+@dataclass
+class Target:
+    """District A's objects the walker fills URLs with."""
+
+    district: District
+    school: School  # school_a1: a draft for YEAR, a submitted record for YEAR + 1
+    point: School  # a teaching point under school_a1
+    sibling: School  # school_a2 (other_principal's own school)
+    other_profile: RuleProfile
+    plan: SchoolPlan  # school_a1's approved plan, with a progress report for YEAR and evidence
+    draft_plan: SchoolPlan
+    submitted_plan: SchoolPlan
+    evidence: Evidence
+
+
+@dataclass
+class Page:
+    """How to fill one URL pattern and what to post to it.
+
+    `scoped` pages show or change district A's data: outsiders must get 403/404/405 or the login
+    page. Global pages (home, lists of the user's own things, reference data) may answer 200, but
+    must not show district A's names. `owner` is the cast member for whom the page works (the
+    control test); `names` is False for a page whose body is a file, not HTML.
+    """
+
+    kwargs: Callable[[Target], list[dict[str, Any]]]
+    get: bool = True
+    post: Callable[[Target], dict[str, Any]] | None = None
+    scoped: bool = True
+    owner: str = "bureau_user"
+    names: bool = True
+
+
+def statistics_form(**overrides: Any) -> dict[str, str]:
+    return {k: str(v) for k, v in primary_values(**overrides).items()}
+
+
+def school_form(code: str, name: str) -> dict[str, Any]:
+    return {
+        "code": code,
+        "name": name,
+        "school_type": "primary",
+        "ownership": "public",
+        "county_run": "1",
+        "area_type": "town",
+        "valid_from": YEAR + 1,
+        "note": "改名",
+    }
+
+
+def district(t: Target) -> list[dict[str, Any]]:
+    return [{"district_code": t.district.code}]
+
+
+def school(t: Target) -> list[dict[str, Any]]:
+    return [{"code": t.school.code}]
+
+
+def nothing(t: Target) -> list[dict[str, Any]]:
+    return [{}]
+
+
+def plan(attr: str, **extra: Any) -> Callable[[Target], list[dict[str, Any]]]:
+    return lambda t: [{"pk": getattr(t, attr).pk, **extra}]
+
+
+# Each workflow action on the year where it would succeed for an allowed user.
+ACTION_YEARS = {"submit": YEAR, "approve": YEAR + 1, "reopen": YEAR + 1}
+
+WALK: dict[str, Page] = {
+    "home": Page(nothing, scoped=False),
+    # schools
+    "schools:district_list": Page(nothing, scoped=False),
+    "schools:school_list": Page(district),
+    "schools:school_create": Page(district, post=lambda t: school_form("1101010077", "越权登记小学")),
+    "schools:school_detail": Page(school),
+    "schools:school_edit": Page(school, post=lambda t: school_form(t.school.code, "越权改名小学")),
+    "schools:statistics_edit": Page(
+        lambda t: [{"code": t.school.code, "year": YEAR}], post=lambda t: statistics_form(books=20500)
+    ),
+    "schools:statistics_action": Page(
+        lambda t: [{"code": t.school.code, "year": y, "action": a} for a, y in ACTION_YEARS.items()],
+        get=False,
+        post=lambda t: {"reason": "越权退回"},
+    ),
+    # indicators
+    "indicators:balance_home": Page(district),
+    "indicators:balance_page": Page(lambda t: [{"district_code": t.district.code, "year": YEAR, "profile": PROFILE}]),
+    "indicators:balance_recompute": Page(
+        lambda t: [{"district_code": t.district.code, "year": YEAR}], get=False, post=lambda t: {}
+    ),
+    "indicators:district_profiles": Page(district, post=lambda t: {"profiles": [t.other_profile.pk]}),
+    "indicators:profile_list": Page(nothing, scoped=False),
+    "indicators:profile_create": Page(
+        nothing,
+        scoped=False,
+        post=lambda t: {"name": "walker-copy", "label": "越权规则", "province": "测试省", "base": t.other_profile.pk},
+    ),
+    "indicators:profile_edit": Page(
+        lambda t: [{"name": PROFILE}], scoped=False, post=lambda t: {"definition": "{}", "note": "越权修改"}
+    ),
+    # plans
+    "plans:plan_list": Page(nothing, scoped=False),
+    "plans:plan_create": Page(nothing, scoped=False),  # always for the user's own school
+    "plans:notifications": Page(nothing, scoped=False),  # the user's own messages
+    "plans:plan_detail": Page(plan("plan")),
+    "plans:plan_edit": Page(
+        plan("draft_plan"), post=lambda t: {"action": "sections", "title": "越权修改的规划"}, owner="principal"
+    ),
+    "plans:plan_review": Page(plan("submitted_plan"), get=False, post=lambda t: {"action": "approve"}),
+    "plans:plan_revise": Page(plan("plan"), get=False, post=lambda t: {}, owner="principal"),
+    "plans:progress": Page(
+        plan("plan", year=YEAR), post=lambda t: {"action": "save", "summary": "越权填写"}, owner="principal"
+    ),
+    "plans:evidence_download": Page(lambda t: [{"pk": t.evidence.pk}], names=False),
+    "plans:progress_overview": Page(
+        lambda t: [{"district_code": t.district.code, "year": YEAR}],
+        post=lambda t: {"action": "deadline", "due": f"{YEAR + 1}-06-30"},
+    ),
+    "plans:county_plan": Page(district, post=lambda t: {"action": "plan", "start_year": YEAR, "title": "越权推进计划"}),
+}
+PROJECT_APPS = ("core", "schools", "indicators", "plans", "reports")
+
+
+def url_patterns() -> Iterator[tuple[str, str, set[str]]]:
+    """(name, route, path kwargs) of every pattern the walker must cover."""
+
+    def walk(patterns: list[Any], prefix: str, namespace: str) -> Iterator[tuple[str, str, set[str]]]:
+        for entry in patterns:
+            route = prefix + str(entry.pattern)
+            if route.startswith(SKIPPED_PREFIXES):
+                continue
+            if isinstance(entry, URLResolver):
+                inner = ":".join(n for n in (namespace, entry.namespace or "") if n)
+                yield from walk(entry.url_patterns, route, inner)
+            elif isinstance(entry, URLPattern):
+                if entry.name in SKIPPED_NAMES and not namespace:
+                    continue
+                name = f"{namespace}:{entry.name}" if namespace else str(entry.name)
+                yield name, route, set(entry.pattern.regex.groupindex)
+
+    yield from walk(get_resolver().url_patterns, "", "")
+
+
+def known_urls(target: Target) -> list[tuple[str, Page, str]]:
+    """Every (name, page, url) to walk; fails if a pattern is unknown or has other kwargs."""
+    unknown = []
+    urls = []
+    for name, route, kwargs in url_patterns():
+        page = WALK.get(name)
+        if page is None:
+            unknown.append(f"{name} ({route})")
+            continue
+        for filled in page.kwargs(target):
+            if set(filled) != kwargs:
+                unknown.append(f"{name} ({route}): walker fills {sorted(filled)}, route takes {sorted(kwargs)}")
+                continue
+            urls.append((name, page, reverse(name, kwargs=filled)))
+    assert not unknown, "URL patterns the access walker cannot fill; add them to WALK:\n" + "\n".join(unknown)
+    return urls
+
+
+def snapshot() -> dict[str, Any]:
+    """Every row of every table of the project's apps: anything a forbidden request could change."""
+    return {
+        model._meta.label: list(model._default_manager.order_by("pk").values())
+        for model in apps.get_models(include_auto_created=True)
+        if model._meta.app_label in PROJECT_APPS
+    }
+
+
+def build_plan(school: School, start_year: int, user: User) -> SchoolPlan:
+    """A complete three-year plan, submitted for review (through the plans services)."""
+    draft = plan_services.plan_create(school=school, start_year=start_year, title="城关一小三年发展规划", user=user)
+    draft = plan_services.plan_save_sections(plan=draft, data=dict.fromkeys(SECTION_FIELDS, "规划内容"), user=user)
+    goal = plan_services.goal_save(plan=draft, area=PlanArea.objects.order_by("order", "id")[0], title="提升师资")
+    plan_services.target_save(goal=goal, name="骨干教师数", values={str(y): 10 for y in draft.years}, unit="人")
+    return plan_services.plan_submit(plan=draft, user=user)
+
+
+@pytest.fixture
+def target(
+    school_a1: School,
+    school_a2: School,
+    school_b1: School,
+    bureau_user: User,
+    principal: User,
+    settings: Any,
+    tmp_path: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> Target:
+    settings.MEDIA_ROOT = tmp_path / "media"
+    with django_capture_on_commit_callbacks(execute=True):
+        point = make_school(school_a1.district, "1101010031", "甲县后沟教学点", "teaching_point", parent=school_a1)
+        save_statistics(school_a1, YEAR)
+        save_statistics(point, YEAR, students_primary=60, classes_primary=2, max_class_size_primary=30)
+        save_statistics(school_a2, YEAR, school_type="junior")
+        save_statistics(school_b1, YEAR)
+        submitted = save_statistics(school_a1, YEAR + 1)
+        services.statistics_submit(stats=submitted, user=bureau_user)
+    assert BalanceResult.objects.filter(district=school_a1.district, year=YEAR, is_current=True).exists()
+
+    approved = plan_services.plan_approve(plan=build_plan(school_a1, YEAR, principal), user=bureau_user)
+    progress = plan_services.progress_open(plan=approved, year=YEAR, user=principal)
+    evidence = plan_services.evidence_add(
+        progress=progress, upload=SimpleUploadedFile("证明.pdf", b"%PDF-1.4\n% evidence\n"), user=principal
+    )
+    return Target(
+        district=school_a1.district,
+        school=school_a1,
+        point=point,
+        sibling=school_a2,
+        other_profile=RuleProfile.objects.get(name="basic-2012"),
+        plan=approved,
+        draft_plan=plan_services.plan_create(school=school_a1, start_year=YEAR + 3, title="下一轮规划", user=principal),
+        submitted_plan=build_plan(school_a1, YEAR + 6, principal),
+        evidence=evidence,
+    )
+
+
+def secrets(target: Target, user: User | None) -> list[str]:
+    """District A text the user must never receive."""
+    hidden = [
+        target.school.code,
+        target.school.versions.get().name,
+        target.point.code,
+        target.point.versions.get().name,
+        target.plan.title,
+        target.draft_plan.title,
+    ]
+    if user is None or user.school_id != target.sibling.pk:
+        hidden += [target.sibling.code, target.sibling.versions.get().name, target.district.name]
+    return hidden
+
+
+def forbidden(response: Any) -> bool:
+    if response.status_code in (403, 404, 405):
+        return True
+    return bool(response.status_code == 302 and response["Location"].startswith(reverse("login")))
+
+
+def leaks(response: Any, hidden: list[str], url: str = "") -> list[str]:
+    """Which hidden texts the response carries (apart from echoing the URL the user asked for,
+    as the language switch of every page does)."""
+    if response.streaming:
+        body = b"".join(response.streaming_content).decode(errors="replace")
+    else:
+        body = response.content.decode(errors="replace")
+    location = response.get("Location", "")
+    # A login redirect only echoes the requested path in ?next=.
+    where = body if location.startswith(reverse("login")) else f"{body} {location}"
+    if url:
+        where = where.replace(url, "")
+    return [text for text in hidden if text in where]
+
+
+@pytest.fixture(params=["other_bureau_user", "other_principal", "outsider_inspector", "anonymous"])
+def outsider(request: pytest.FixtureRequest) -> User | None:
+    if request.param == "anonymous":
+        return None
+    user: User = request.getfixturevalue(request.param)
+    return user
+
+
+def test_walker_knows_every_url_pattern(target: Target) -> None:
+    names = {name for name, _page, _url in known_urls(target)}
+    assert names == set(WALK), f"WALK names patterns that no longer exist: {sorted(set(WALK) - names)}"
+
+
+def test_outsiders_get_nothing_from_district_a(target: Target, outsider: User | None) -> None:
+    client = Client()
+    if outsider is not None:
+        client.force_login(outsider)
+    hidden = secrets(target, outsider)
+    before = snapshot()
+    problems = []
+    for name, page, url in known_urls(target):
+        responses = []
+        if page.get:
+            responses.append(("GET", client.get(url)))
+        if page.post is not None:
+            responses.append(("POST", client.post(url, page.post(target))))
+        for method, response in responses:
+            if page.scoped and not forbidden(response):
+                problems.append(f"{method} {url} ({name}): {response.status_code} {response.get('Location', '')}")
+            leaked = leaks(response, hidden, url)
+            if leaked:
+                problems.append(f"{method} {url} ({name}): {response.status_code} shows {leaked}")
+            if not page.scoped and method == "POST" and response.status_code not in (302, 403, 404, 405):
+                problems.append(f"{method} {url} ({name}): {response.status_code}")
+        if snapshot() != before:
+            problems.append(f"{url} ({name}) changed the database")
+            before = snapshot()
+    assert not problems, "\n".join(problems)
+
+
+def test_the_owners_see_each_page_and_each_post_takes_effect(target: Target, request: pytest.FixtureRequest) -> None:
+    """The control: with the same URLs and payloads the users who may (district A's bureau user,
+    school_a1's principal) get district A's data and change things, so the outsiders' answers
+    and the unchanged database above are not an accident of bad URLs or payloads."""
+    hidden = secrets(target, None)
+    clients: dict[str, Client] = {}
+    for name, page, url in known_urls(target):
+        if not page.scoped:
+            continue
+        if page.owner not in clients:
+            clients[page.owner] = Client()
+            clients[page.owner].force_login(request.getfixturevalue(page.owner))
+        client = clients[page.owner]
+        if page.get:
+            response = client.get(url, follow=True)
+            assert response.status_code == 200, (name, url)
+            if page.names:
+                assert leaks(response, hidden, url), f"{name}: the page shows none of district A's names"
+        if page.post is not None:
+            before = snapshot()
+            response = client.post(url, page.post(target))
+            assert response.status_code in (200, 302), (name, url, response.status_code)
+            assert snapshot() != before, f"POST {url} ({name}) changed nothing for {page.owner}"
+    statuses = dict(AnnualStatistics.objects.filter(school=target.school).values_list("year", "status"))
+    assert statuses == {YEAR: Status.SUBMITTED, YEAR + 1: Status.REOPENED}
+
+
+def test_recompute_url_reaches_the_recompute_view(target: Target, bureau_client: Client) -> None:
+    BalanceState.objects.filter(district=target.district, year=YEAR).update(stale=False, queued_at=None)
+    url = reverse("indicators:balance_recompute", args=[target.district.code, YEAR])
+    response = bureau_client.post(url)
+    assert response.status_code == 302
+    assert BalanceState.objects.get(district=target.district, year=YEAR).queued_at is not None
+
+
+# --- the scope helpers themselves -----------------------------------------------------------
+
+
+def test_scope_of_each_role(
+    school_a1: School,
+    school_a2: School,
+    school_b1: School,
+    admin_user: User,
+    bureau_user: User,
+    principal: User,
+    inspector: User,
+    outsider_inspector: User,
+) -> None:
+    from django.contrib.auth.models import AnonymousUser
+
+    a, b = school_a1.district, school_b1.district
+
+    def scope(user: Any) -> tuple[set[str], set[str]]:
+        return (
+            set(access.district_scope(user).values_list("code", flat=True)),
+            set(access.school_scope(user).values_list("code", flat=True)),
+        )
+
+    everything = {a.code, b.code}, {school_a1.code, school_a2.code, school_b1.code}
+    assert scope(admin_user) == everything
+    assert scope(bureau_user) == ({a.code}, {school_a1.code, school_a2.code})
+    assert scope(inspector) == ({a.code}, {school_a1.code, school_a2.code})
+    assert scope(outsider_inspector) == ({b.code}, {school_b1.code})
+    assert scope(principal)[1] == {school_a1.code}
+    assert scope(AnonymousUser()) == (set(), set())
+    inspector.inspected_districts.add(b)
+    assert scope(inspector) == everything
+
+
+def test_actions_of_each_role(
+    school_a1: School, school_a2: School, bureau_user: User, principal: User, inspector: User, admin_user: User
+) -> None:
+    a = school_a1.district
+    assert access.can(admin_user, "configure", a)
+    assert access.can(bureau_user, "review", a, school_a1) and access.can(bureau_user, "manage", a)
+    assert not access.can(bureau_user, "configure", a)
+    assert access.can(principal, "edit_statistics", a, school_a1) and access.can(principal, "submit", a, school_a1)
+    assert not access.can(principal, "edit_statistics", a, school_a2)
+    assert not access.can(principal, "review", a, school_a1)
+    assert not access.can(principal, "manage", a)
+    assert access.can(inspector, "view", a, school_a1)
+    for action in ("edit_statistics", "submit", "review", "manage", "configure"):
+        assert not access.can(inspector, action, a, school_a1)
+
+
+def test_a_bureau_user_without_a_district_sees_nothing(school_a1: School) -> None:
+    user = make_user("bureau_nowhere", Role.BUREAU)
+    assert not access.district_scope(user).exists()
+    assert not access.school_scope(user).exists()
