@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -145,7 +145,8 @@ def statistics_edit(request: HttpRequest, code: str, year: int) -> HttpResponse:
     if request.method == "POST":
         form = StatisticsForm(request.POST, school_type=version.school_type)
         raw, reasons = form.raw_values(), form.reasons()
-        expected = int(request.POST["revision"]) if request.POST.get("revision") else None
+        revision = request.POST.get("revision", "")
+        expected = int(revision) if revision.isdigit() else None
         try:
             result = services.statistics_save(
                 school=school,
@@ -210,9 +211,10 @@ def statistics_edit(request: HttpRequest, code: str, year: int) -> HttpResponse:
 @require_POST
 def statistics_action(request: HttpRequest, code: str, year: int, action: str) -> HttpResponse:
     """Workflow steps: submit (school or bureau), approve and reopen (bureau only)."""
-    needed: access.Action | None = {"submit": "submit", "approve": "review", "reopen": "review"}.get(action)  # type: ignore[assignment]
+    actions: dict[str, access.Action] = {"submit": "submit", "approve": "review", "reopen": "review"}
+    needed = actions.get(action)
     if needed is None:
-        return redirect("schools:school_detail", code=code)
+        raise Http404(_("未知的操作"))
     school = access.get_school_for_user(request.user, code, needed)
     stats = AnnualStatistics.objects.filter(school=school, year=year).first()
     if stats is None:

@@ -239,9 +239,7 @@ def test_twelve_year_split_uses_all_three_sections() -> None:
 
 
 def test_complete_middle_keeps_only_junior_with_published_ratio() -> None:
-    record = school(
-        "C1", "complete_middle", students_junior=400, students_senior=600, sports_area=20000
-    )
+    record = school("C1", "complete_middle", students_junior=400, students_senior=600, sports_area=20000)
     units = evaluation_units([record], Q17)
     assert [u.level for u in units] == ["junior"]
     share = units[0].facility_share
@@ -276,9 +274,7 @@ def test_single_section_school_has_share_one() -> None:
 
 
 def test_custom_section_weights() -> None:
-    profile = profile_with(
-        QUALITY_2017, section_weights={"primary": 1.0, "junior": 1.0, "senior": 1.0}
-    )
+    profile = profile_with(QUALITY_2017, section_weights={"primary": 1.0, "junior": 1.0, "senior": 1.0})
     record = school("N1", "nine_year", students_primary=100, students_junior=300, books=400)
     primary, junior = evaluation_units([record], profile)
     assert primary.totals["books"] == pytest.approx(100)
@@ -568,9 +564,7 @@ def test_all_standards_met_exactly() -> None:
         (6374, False, ("sports_area_per_student",)),  # just below 85 %
     ],
 )
-def test_six_of_seven_with_85_percent_floor(
-    sports_area: float, passes: bool, below_floor: tuple[str, ...]
-) -> None:
+def test_six_of_seven_with_85_percent_floor(sports_area: float, passes: bool, below_floor: tuple[str, ...]) -> None:
     _values, result = comply(dict(EXACT_PRIMARY, sports_area=sports_area))
     assert result.met == 6
     assert result.failing == ("sports_area_per_student",)
@@ -610,9 +604,7 @@ def test_two_failing_fails_even_above_floor() -> None:
     ],
 )
 def test_max_failing_rule(changes: dict[str, float], floor: float | None, passes: bool) -> None:
-    profile = profile_with(
-        QUALITY_2017, school_rule={"min_met": None, "max_failing": 1, "floor_ratio": floor}
-    )
+    profile = profile_with(QUALITY_2017, school_rule={"min_met": None, "max_failing": 1, "floor_ratio": floor})
     _values, result = comply(dict(EXACT_PRIMARY, **changes), profile)
     assert result.passes is passes
 
@@ -729,9 +721,7 @@ def test_gaps_in_real_units(
     gap = result.gaps[key]
     assert gap.shortfall == shortfall
     assert gap.text == text
-    assert (
-        gap.standard == Q17.indicators[[r.key for r in Q17.indicators].index(key)].standards[level]
-    )
+    assert gap.standard == Q17.indicators[[r.key for r in Q17.indicators].index(key)].standards[level]
 
 
 def test_gap_exact_hit_does_not_round_up() -> None:
@@ -768,9 +758,7 @@ def ratio_county(ratio: float) -> list[SchoolRecord]:
     ("ratio", "composite", "primary_passes", "junior_passes"),
     [(3, 0.5, True, True), (4, 0.6, True, False), (5, 2 / 3, False, False)],
 )
-def test_2012_composite_verdict(
-    ratio: float, composite: float, primary_passes: bool, junior_passes: bool
-) -> None:
+def test_2012_composite_verdict(ratio: float, composite: float, primary_passes: bool, junior_passes: bool) -> None:
     result = evaluate_county(ratio_county(ratio), B12)
     primary, junior = result.levels["primary"], result.levels["junior"]
     for level in (primary, junior):
@@ -837,9 +825,7 @@ def test_2017_one_indicator_over_threshold_fails_the_level() -> None:
     assert level.passes is False
 
 
-@pytest.mark.parametrize(
-    ("threshold", "near"), [(0.5004, True), (0.4996, True), (0.5006, False), (0.4994, False)]
-)
+@pytest.mark.parametrize(("threshold", "near"), [(0.5004, True), (0.4996, True), (0.5006, False), (0.4994, False)])
 def test_near_threshold(threshold: float, near: bool) -> None:
     data = copy.deepcopy(QUALITY_2017)
     for rule in data["indicators"]:
@@ -847,7 +833,7 @@ def test_near_threshold(threshold: float, near: bool) -> None:
     level = evaluate_county(ratio_county(3), Profile.from_dict(data)).levels["primary"]
     for indicator in level.indicators.values():
         assert indicator.near_threshold is near
-        assert indicator.passes is (0.5 <= threshold)
+        assert indicator.passes is (threshold >= 0.5)
 
 
 def test_zero_mean_makes_level_verdict_undefined() -> None:
@@ -1074,9 +1060,7 @@ def _mixed_county() -> list[SchoolRecord]:
 
 def _is_subset(small: Any, big: Any) -> bool:
     if isinstance(small, dict):
-        return isinstance(big, dict) and all(
-            k in big and _is_subset(v, big[k]) for k, v in small.items()
-        )
+        return isinstance(big, dict) and all(k in big and _is_subset(v, big[k]) for k, v in small.items())
     if isinstance(small, list):
         return (
             isinstance(big, list)
@@ -1193,9 +1177,7 @@ def test_evaluates_3000_synthetic_schools() -> None:
         for level in LEVELS:
             for base in TEACHER_FIELDS:
                 stats[f"{base}_{level}"] = rng.randint(0, 120)
-        records.append(
-            SchoolRecord(f"{i:010d}", f"学校{i}", rng.choice(types), "public", True, None, stats)
-        )
+        records.append(SchoolRecord(f"{i:010d}", f"学校{i}", rng.choice(types), "public", True, None, stats))
     for profile in (Q17, B12):
         result = evaluate_county(records, profile)
         assert isinstance(result, CountyResult)

@@ -38,9 +38,7 @@ def test_cv_is_scale_invariant(rows: list[tuple[str, int, float]], c: float, fac
     students,
     factors,
 )
-def test_equal_students_gives_the_plain_population_cv(
-    resource: list[float], p: int, factor: float
-) -> None:
+def test_equal_students_gives_the_plain_population_cv(resource: list[float], p: int, factor: float) -> None:
     assume(math.fsum(resource) > 1e-6)
     rows = [(f"S{i}", p, t) for i, t in enumerate(resource)]
     values = [factor * t / p for t in resource]
@@ -65,9 +63,7 @@ def test_equal_values_give_zero_cv(sizes: list[int], value: float, factor: float
 
 
 @given(points, factors)
-def test_shares_sum_to_one_when_variance_is_positive(
-    rows: list[tuple[str, int, float]], factor: float
-) -> None:
+def test_shares_sum_to_one_when_variance_is_positive(rows: list[tuple[str, int, float]], factor: float) -> None:
     result = weighted_cv(rows, factor)
     sum_terms = math.fsum(t.term for t in result.terms)
     assume(sum_terms > 0)
@@ -83,6 +79,4 @@ def test_mean_is_the_ratio_of_raw_totals(rows: list[tuple[str, int, float]], fac
     assert result.mean is not None
     assert result.total_students == total_p
     assert math.isclose(result.mean, weighted_mean, rel_tol=1e-9, abs_tol=1e-12)
-    assert math.isclose(
-        result.mean, factor * math.fsum(t for _c, _p, t in rows) / total_p, rel_tol=1e-15
-    )
+    assert math.isclose(result.mean, factor * math.fsum(t for _c, _p, t in rows) / total_p, rel_tol=1e-15)
