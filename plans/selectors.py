@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from core import access
 from indicators.models import BalanceResult
@@ -40,7 +40,7 @@ def review_queue(
     if start_year:
         plans = plans.filter(start_year=start_year)
     if q:
-        plans = plans.filter(school__versions__name__icontains=q).distinct() | plans.filter(school__code__startswith=q)
+        plans = plans.filter(Q(school__versions__name__icontains=q) | Q(school__code__startswith=q)).distinct()
     return plans
 
 

@@ -26,6 +26,7 @@ from plans.models import (
     CountyFigure,
     CountyPlan,
     CountyTarget,
+    CountyTargetKind,
     Direction,
     Evidence,
     Notification,
@@ -85,6 +86,13 @@ def plan_create(*, school: School, start_year: int, title: str, user: User | Non
     """Start a three-year plan (start_year … start_year+2) as a draft."""
     if SchoolPlan.objects.filter(school=school, start_year=start_year).exists():
         raise ValidationError(_("该校 %(y)s 年起的规划已存在") % {"y": start_year})
+    end_year = start_year + PLAN_YEARS - 1
+    overlapping = SchoolPlan.objects.filter(school=school, start_year__lte=end_year, end_year__gte=start_year).first()
+    if overlapping is not None:
+        # One plan per year: progress reports and the late list are per school and year.
+        raise ValidationError(
+            _("规划期与已有规划(%(a)s—%(b)s)重叠") % {"a": overlapping.start_year, "b": overlapping.end_year}
+        )
     if not title.strip():
         raise ValidationError({"title": _("请填写规划名称")})
     plan = SchoolPlan.objects.create(
@@ -380,11 +388,27 @@ def plan_diff(old: SchoolPlan, new: SchoolPlan) -> list[Change]:
         changes.append(Change(_("指标"), _("(新增)"), key[1]))
     for key in old_t.keys() & new_t.keys():
         a_t, b_t = old_t[key], new_t[key]
-        if a_t.values != b_t.values or a_t.metric != b_t.metric or a_t.unit != b_t.unit:
+        if a_t.values != b_t.values:
             changes.append(
                 Change(_("指标“%(t)s”的目标值") % {"t": key[1]}, _fmt_values(a_t.values), _fmt_values(b_t.values))
             )
+        described = (_describe_target(a_t), _describe_target(b_t))
+        if described[0] != described[1]:
+            changes.append(Change(_("指标“%(t)s”的定义") % {"t": key[1]}, *described))
+    for title in old_goals.keys() & new_goals.keys():
+        if old_goals[title].area_id != new_goals[title].area_id:
+            changes.append(
+                Change(_("目标“%(g)s”的领域") % {"g": title}, str(old_goals[title].area), str(new_goals[title].area))
+            )
     return changes
+
+
+def _describe_target(target: PlanTarget) -> str:
+    """A target's definition in one line (metric, level, unit, direction, baseline) for the diff."""
+    metric = METRICS[target.metric].label if target.metric in METRICS else _("自定义")
+    base = "—" if target.baseline is None else f"{float(target.baseline):g}"
+    parts = [metric, target.level or "—", target.unit or "—", str(target.get_direction_display()), _("基线") + base]
+    return " · ".join(parts)
 
 
 def _fmt_values(values: Mapping[str, float]) -> str:
@@ -515,10 +539,12 @@ def progress_save(
     return progress
 
 
+@transaction.atomic
 def evidence_add(
     *, progress: AnnualProgress, upload: UploadedFile, user: User | None, item: ProgressItem | None = None
 ) -> Evidence:
     """Attach an evidence file after checking its size and its content (not its name)."""
+    progress = AnnualProgress.objects.select_for_update().get(pk=progress.pk)
     if not progress.editable:
         raise ValidationError(_("年度自评已提交或已通过,不能再上传佐证材料"))
     if upload.size is not None and upload.size > files.MAX_EVIDENCE_BYTES:
@@ -694,6 +720,10 @@ def county_target_set(
 ) -> CountyTarget:
     if year < plan.start_year or year > plan.end_year:
         raise ValidationError(_("目标年份 %(y)s 不在计划期内") % {"y": year})
+    if kind not in CountyTargetKind.values:
+        raise ValidationError(_("未知的目标类型“%(k)s”") % {"k": kind})
+    if kind == CountyTargetKind.CV and (f"indicator:{indicator}" not in METRICS or level not in ("primary", "junior")):
+        raise ValidationError(_("差异系数目标请填写系统指标并选择学段(小学或初中)"))
     number = parse_number(value, _("目标值"))
     if number is None:
         raise ValidationError(_("请填写目标值"))
@@ -708,7 +738,12 @@ def county_target_set(
     return target
 
 
+FIGURE_KINDS = (CountyTargetKind.ENROLMENT_RATE, CountyTargetKind.DROPOUT_RATE, CountyTargetKind.RETENTION_RATE)
+
+
 def county_figure_set(*, district: District, year: int, kind: str, value: Any) -> CountyFigure:
+    if kind not in FIGURE_KINDS:
+        raise ValidationError(_("未知的县域数据类型“%(k)s”") % {"k": kind})
     number = parse_number(value, _("数值"))
     if number is None:
         raise ValidationError(_("请填写数值"))

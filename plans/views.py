@@ -41,6 +41,12 @@ def _errors(request: HttpRequest, error: ValidationError) -> None:
         messages.error(request, message)
 
 
+def _posted_pk(request: HttpRequest, name: str) -> int | None:
+    """A posted id; None (so a 404, not a server error) when it is not a number."""
+    value = request.POST.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
 @login_required
 def plan_list(request: HttpRequest) -> HttpResponse:
     """Principals: their school's plans. Bureau and inspectors: the review queue with filters."""
@@ -88,7 +94,8 @@ def plan_create(request: HttpRequest) -> HttpResponse:
             form.add_error(None, error)
         else:
             return redirect("plans:plan_edit", plan.pk)
-    return render(request, "plans/plan_create.html", {"form": form, "school": school})
+    status = 400 if request.method == "POST" else 200
+    return render(request, "plans/plan_create.html", {"form": form, "school": school}, status=status)
 
 
 @login_required
@@ -172,22 +179,22 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 if not goal_form.is_valid():
                     raise ValidationError(_("请检查目标的填写"))
                 goal = (
-                    get_object_or_404(PlanGoal, pk=request.POST.get("goal"), plan=plan)
+                    get_object_or_404(PlanGoal, pk=_posted_pk(request, "goal"), plan=plan)
                     if action == "goal_edit"
                     else None
                 )
                 services.goal_save(plan=plan, goal=goal, **goal_form.cleaned_data)
                 messages.success(request, _("目标已保存"))
             elif action == "goal_delete":
-                services.goal_delete(goal=get_object_or_404(PlanGoal, pk=request.POST.get("goal"), plan=plan))
+                services.goal_delete(goal=get_object_or_404(PlanGoal, pk=_posted_pk(request, "goal"), plan=plan))
             elif action in ("target_add", "target_edit"):
-                goal = get_object_or_404(PlanGoal, pk=request.POST.get("goal"), plan=plan)
+                goal = get_object_or_404(PlanGoal, pk=_posted_pk(request, "goal"), plan=plan)
                 target_form = TargetForm(request.POST, years=plan.years)
                 if not target_form.is_valid():
                     raise ValidationError(_("请检查指标的填写"))
                 data = target_form.cleaned_data
                 target = (
-                    get_object_or_404(PlanTarget, pk=request.POST.get("target"), goal__plan=plan)
+                    get_object_or_404(PlanTarget, pk=_posted_pk(request, "target"), goal__plan=plan)
                     if action == "target_edit"
                     else None
                 )
@@ -205,7 +212,7 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("指标已保存"))
             elif action == "target_delete":
                 services.target_delete(
-                    target=get_object_or_404(PlanTarget, pk=request.POST.get("target"), goal__plan=plan)
+                    target=get_object_or_404(PlanTarget, pk=_posted_pk(request, "target"), goal__plan=plan)
                 )
             elif action == "submit":
                 services.plan_submit(plan=plan, user=access.acting_user(request))
@@ -350,6 +357,8 @@ def progress_page(request: HttpRequest, pk: int, year: int) -> HttpResponse:
     )
     for item in items:
         item.year_target = item.target.values.get(str(year))  # type: ignore[attr-defined]
+        # After a refused save, show what the user typed rather than losing it.
+        item.posted_actual = request.POST.get(f"actual_{item.pk}") if status == 400 else None  # type: ignore[attr-defined]
     return render(
         request,
         "plans/progress.html",
@@ -362,7 +371,6 @@ def progress_page(request: HttpRequest, pk: int, year: int) -> HttpResponse:
             "can_edit": can_edit and progress.editable,
             "can_review": can_review and progress.status == ReviewStatus.SUBMITTED,
             "upload_form": EvidenceForm(),
-            "posted": request.POST if status == 400 else None,
         },
         status=status,
     )
