@@ -13,7 +13,7 @@ districts).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -135,7 +135,7 @@ def get_plan_for_user(user: AnyUser, pk: int, action: Action = "view") -> School
     return plan
 
 
-def acting_user(request: HttpRequest) -> User:
+def acting_user(request: HttpRequest | Any) -> User:  # a Django or DRF request
     """The logged-in user behind a request (views are @login_required; this makes it explicit)."""
     person = _person(request.user)
     if person is None:

@@ -50,6 +50,15 @@ class Target:
     draft_plan: SchoolPlan
     submitted_plan: SchoolPlan
     evidence: Evidence
+    statistics: AnnualStatistics  # school_a1, YEAR (draft)
+    # The API's workflow steps, each on a record in the state it starts from (draft / submitted).
+    api_draft: AnnualStatistics  # the teaching point, YEAR
+    api_submitted: AnnualStatistics  # the teaching point, YEAR + 1
+    api_to_reopen: AnnualStatistics  # school_a2, YEAR
+    result: BalanceResult  # district A, YEAR, quality-2017
+    plan_to_return: SchoolPlan  # a second submitted plan: the API approves one and returns the other
+    complete_draft: SchoolPlan  # a complete draft the API submits
+    plan_to_approve: SchoolPlan  # a submitted plan the API approves (the review page takes submitted_plan)
 
 
 @dataclass
@@ -157,6 +166,46 @@ WALK: dict[str, Page] = {
         post=lambda t: {"action": "deadline", "due": f"{YEAR + 1}-06-30"},
     ),
     "plans:county_plan": Page(district, post=lambda t: {"action": "plan", "start_year": YEAR, "title": "越权推进计划"}),
+    # API (/api/v1/): lists answer with the caller's own scope; details and actions are scoped.
+    "api:api-root": Page(nothing, scoped=False),
+    "api:token": Page(nothing, scoped=False, get=False),  # POST username/password: no district data
+    "api:schema": Page(nothing, scoped=False, names=False),
+    "api:docs": Page(nothing, scoped=False),
+    "api:district-list": Page(nothing, scoped=False),
+    "api:district-detail": Page(district),
+    "api:school-list": Page(
+        nothing,
+        scoped=False,
+        post=lambda t: {
+            "district_code": t.district.code,
+            "school_code": "1101010078",
+            "school_name": "越权登记小学",
+            "school_type": "primary",
+        },
+    ),
+    "api:school-detail": Page(lambda t: [{"school_code": t.school.code}]),
+    "api:statistics-list": Page(
+        nothing, scoped=False, post=lambda t: {"school_code": t.school.code, "year": YEAR, "books": 20500}
+    ),
+    "api:statistics-detail": Page(lambda t: [{"pk": t.statistics.pk}]),
+    "api:statistics-submit": Page(lambda t: [{"pk": t.api_draft.pk}], get=False, post=lambda t: {}),
+    "api:statistics-approve": Page(lambda t: [{"pk": t.api_submitted.pk}], get=False, post=lambda t: {}),
+    "api:statistics-reopen": Page(
+        lambda t: [{"pk": t.api_to_reopen.pk}], get=False, post=lambda t: {"reason": "越权退回"}
+    ),
+    "api:profile-list": Page(nothing, scoped=False),
+    "api:profile-detail": Page(lambda t: [{"name": PROFILE}], scoped=False),
+    "api:result-list": Page(nothing, scoped=False),
+    "api:result-detail": Page(lambda t: [{"pk": t.result.pk}]),
+    "api:plan-list": Page(nothing, scoped=False),
+    "api:plan-detail": Page(plan("plan")),
+    "api:plan-submit": Page(plan("complete_draft"), get=False, post=lambda t: {}, owner="principal"),
+    "api:plan-approve": Page(plan("plan_to_approve"), get=False, post=lambda t: {}),
+    "api:plan-return-plan": Page(
+        plan("plan_to_return"), get=False, post=lambda t: {"comments": [{"anchor": "", "text": "越权退回"}]}
+    ),
+    "api:progress-list": Page(nothing, scoped=False),
+    "api:progress-detail": Page(lambda t: [{"pk": t.plan.progress_reports.get().pk}], names=False),
 }
 PROJECT_APPS = ("core", "schools", "indicators", "plans", "reports")
 
@@ -208,13 +257,18 @@ def snapshot() -> dict[str, Any]:
     }
 
 
-def build_plan(school: School, start_year: int, user: User) -> SchoolPlan:
-    """A complete three-year plan, submitted for review (through the plans services)."""
+def build_draft(school: School, start_year: int, user: User) -> SchoolPlan:
+    """A complete three-year plan, not yet submitted (through the plans services)."""
     draft = plan_services.plan_create(school=school, start_year=start_year, title="城关一小三年发展规划", user=user)
     draft = plan_services.plan_save_sections(plan=draft, data=dict.fromkeys(SECTION_FIELDS, "规划内容"), user=user)
     goal = plan_services.goal_save(plan=draft, area=PlanArea.objects.order_by("order", "id")[0], title="提升师资")
     plan_services.target_save(goal=goal, name="骨干教师数", values={str(y): 10 for y in draft.years}, unit="人")
-    return plan_services.plan_submit(plan=draft, user=user)
+    return draft
+
+
+def build_plan(school: School, start_year: int, user: User) -> SchoolPlan:
+    """A complete three-year plan, submitted for review."""
+    return plan_services.plan_submit(plan=build_draft(school, start_year, user), user=user)
 
 
 @pytest.fixture
@@ -237,6 +291,9 @@ def target(
         save_statistics(school_b1, YEAR)
         submitted = save_statistics(school_a1, YEAR + 1)
         services.statistics_submit(stats=submitted, user=bureau_user)
+        point_next = save_statistics(point, YEAR + 1, students_primary=61, classes_primary=2, max_class_size_primary=31)
+        services.statistics_submit(stats=point_next, user=bureau_user)
+        services.statistics_submit(stats=AnnualStatistics.objects.get(school=school_a2, year=YEAR), user=bureau_user)
     assert BalanceResult.objects.filter(district=school_a1.district, year=YEAR, is_current=True).exists()
 
     approved = plan_services.plan_approve(plan=build_plan(school_a1, YEAR, principal), user=bureau_user)
@@ -254,6 +311,14 @@ def target(
         draft_plan=plan_services.plan_create(school=school_a1, start_year=YEAR + 3, title="下一轮规划", user=principal),
         submitted_plan=build_plan(school_a1, YEAR + 6, principal),
         evidence=evidence,
+        statistics=AnnualStatistics.objects.get(school=school_a1, year=YEAR),
+        api_draft=AnnualStatistics.objects.get(school=point, year=YEAR),
+        api_submitted=AnnualStatistics.objects.get(school=point, year=YEAR + 1),
+        api_to_reopen=AnnualStatistics.objects.get(school=school_a2, year=YEAR),
+        plan_to_return=build_plan(school_a1, YEAR + 9, principal),
+        complete_draft=build_draft(school_a1, YEAR + 12, principal),
+        plan_to_approve=build_plan(school_a1, YEAR + 15, principal),
+        result=BalanceResult.objects.get(district=school_a1.district, year=YEAR, profile_name=PROFILE, is_current=True),
     )
 
 
@@ -270,6 +335,13 @@ def secrets(target: Target, user: User | None) -> list[str]:
     if user is None or user.school_id != target.sibling.pk:
         hidden += [target.sibling.code, target.sibling.versions.get().name, target.district.name]
     return hidden
+
+
+def post(client: Client, url: str, data: dict[str, Any]) -> Any:
+    """Pages take form posts; the API takes JSON."""
+    if url.startswith("/api/"):
+        return client.post(url, data, content_type="application/json")
+    return client.post(url, data)
 
 
 def forbidden(response: Any) -> bool:
@@ -318,7 +390,7 @@ def test_outsiders_get_nothing_from_district_a(target: Target, outsider: User | 
         if page.get:
             responses.append(("GET", client.get(url)))
         if page.post is not None:
-            responses.append(("POST", client.post(url, page.post(target))))
+            responses.append(("POST", post(client, url, page.post(target))))
         for method, response in responses:
             if page.scoped and not forbidden(response):
                 problems.append(f"{method} {url} ({name}): {response.status_code} {response.get('Location', '')}")
@@ -353,8 +425,8 @@ def test_the_owners_see_each_page_and_each_post_takes_effect(target: Target, req
                 assert leaks(response, hidden, url), f"{name}: the page shows none of district A's names"
         if page.post is not None:
             before = snapshot()
-            response = client.post(url, page.post(target))
-            assert response.status_code in (200, 302), (name, url, response.status_code)
+            response = post(client, url, page.post(target))
+            assert response.status_code in (200, 201, 302), (name, url, response.status_code)
             assert snapshot() != before, f"POST {url} ({name}) changed nothing for {page.owner}"
     statuses = dict(AnnualStatistics.objects.filter(school=target.school).values_list("year", "status"))
     assert statuses == {YEAR: Status.SUBMITTED, YEAR + 1: Status.REOPENED}
