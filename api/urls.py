@@ -2,12 +2,40 @@
 
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
-from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
+from rest_framework.throttling import AnonRateThrottle
 
+from core import auth
 from indicators.api import ProfileViewSet, ResultViewSet
 from plans.api import PlanViewSet, ProgressViewSet
 from schools.api import DistrictViewSet, SchoolViewSet, StatisticsViewSet
+
+
+class TokenThrottle(AnonRateThrottle):
+    scope = "token"
+
+
+class ThrottledObtainAuthToken(ObtainAuthToken):
+    """POST username and password for an API token; rate-limited and locked out like the login page."""
+
+    throttle_classes = [TokenThrottle]
+
+    def post(self, request: Request, *args: object, **kwargs: object) -> Response:
+        username, ip = str(request.data.get("username", "")), auth.client_ip(request)
+        if auth.is_locked(username, ip):
+            return Response({"detail": auth.locked_message()}, status=429)
+        try:
+            response = super().post(request, *args, **kwargs)
+        except ValidationError:
+            auth.record_failure(username, ip)
+            raise
+        auth.record_success(username, ip)
+        return response
+
 
 router = DefaultRouter()
 router.include_format_suffixes = False  # JSON only: one URL per resource
@@ -22,7 +50,7 @@ router.register("progress", ProgressViewSet, basename="progress")
 app_name = "api"
 urlpatterns = [
     path("", include(router.urls)),
-    path("auth/token/", obtain_auth_token, name="token"),
+    path("auth/token/", ThrottledObtainAuthToken.as_view(), name="token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularRedocView.as_view(url_name="api:schema"), name="docs"),
 ]

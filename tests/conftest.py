@@ -62,6 +62,24 @@ def fast_password_hasher() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True, scope="session")
+def private_cache() -> Iterator[None]:
+    """Each test run counts login failures in its own memory, not in a shared Redis that outlives
+    the run (the throttling tests clear it between tests)."""
+    from django.test import override_settings
+
+    with override_settings(CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache() -> Iterator[None]:
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture(autouse=True, scope="session")
 def celery_eager_session() -> Iterator[None]:
     """Tasks run in-process for the whole session, so module- and session-scoped fixtures that
     write data (and schedule recomputes) see the same behaviour as the tests."""
