@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 from rest_framework.throttling import AnonRateThrottle
 
+from audit.api import AuditEventViewSet
 from core import auth
 from indicators.api import ProfileViewSet, ResultViewSet
 from plans.api import PlanViewSet, ProgressViewSet
@@ -46,6 +47,7 @@ router.register("profiles", ProfileViewSet, basename="profile")
 router.register("results", ResultViewSet, basename="result")
 router.register("plans", PlanViewSet, basename="plan")
 router.register("progress", ProgressViewSet, basename="progress")
+router.register("audit", AuditEventViewSet, basename="audit")
 
 app_name = "api"
 urlpatterns = [

@@ -56,10 +56,12 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",  # the API docs' JavaScript, shipped with the project (no CDN)
     "core",
+    "audit",
     "schools",
     "indicators",
     "plans",
     "reports",
+    "assessment",
 ]
 
 MIDDLEWARE = [
@@ -142,6 +144,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
+# A save must not hang when the broker is down: publishing gives up within about a second and
+# the change stays marked stale for the catch-up job (indicators.tasks.recompute_stale_balance).
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 # Seconds a recompute waits after the first change, so a burst of saves gives one run.
 BALANCE_COALESCE_SECONDS = envint("BALANCE_COALESCE_SECONDS", 2)
 CELERY_BEAT_SCHEDULE = {

@@ -17,4 +17,6 @@ urlpatterns = [
     path("", include("schools.urls")),
     path("", include("indicators.urls")),
     path("", include("plans.urls")),
+    path("", include("audit.urls")),
+    path("", include("assessment.urls")),
 ]

@@ -160,6 +160,7 @@ class PlanEvent(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
     at = models.DateTimeField(auto_now_add=True)
     note = models.TextField(blank=True)
+    changes = models.JSONField(default=dict, blank=True)  # {field: [old, new]} for edits
 
     class Meta:
         ordering = ["plan_id", "at", "id"]

@@ -47,8 +47,17 @@ from schools.models import AnnualStatistics, District, School, Status
 PLAN_YEARS = 3
 
 
-def _event(plan: SchoolPlan, action: str, user: User | None, note: str = "", year: int | None = None) -> None:
-    PlanEvent.objects.create(plan=plan, action=action, user=user, note=note, progress_year=year)
+def _event(
+    plan: SchoolPlan,
+    action: str,
+    user: User | None,
+    note: str = "",
+    year: int | None = None,
+    changes: Mapping[str, Any] | None = None,
+) -> None:
+    PlanEvent.objects.create(
+        plan=plan, action=action, user=user, note=note, progress_year=year, changes=dict(changes or {})
+    )
 
 
 def section_label(field: str) -> str:
@@ -115,14 +124,18 @@ def plan_save_sections(
     _require_editable(plan)
     if expected_revision is not None and expected_revision != plan.revision:
         raise ValidationError(_("该规划已被他人修改,请刷新后再保存;您的输入未保存"))
+    changes: dict[str, list[str]] = {}
     for field in (*SECTION_FIELDS, "title"):
         if field in data:
-            setattr(plan, field, (data[field] or "").strip())
+            new = (data[field] or "").strip()
+            if new != getattr(plan, field):
+                changes[field] = [getattr(plan, field), new]
+            setattr(plan, field, new)
     if not plan.title:
         raise ValidationError({"title": _("请填写规划名称")})
     plan.revision += 1
     plan.save()
-    _event(plan, "save", user)
+    _event(plan, "save", user, changes=changes)
     return plan
 
 
@@ -134,6 +147,7 @@ def goal_save(
     title: str,
     measures: str = "",
     goal: PlanGoal | None = None,
+    user: User | None = None,
 ) -> PlanGoal:
     _require_editable(_locked(plan))
     if not title.strip():
@@ -142,15 +156,23 @@ def goal_save(
         goal = PlanGoal(plan=plan, order=plan.goals.count())
     elif goal.plan_id != plan.pk:
         raise ValidationError(_("目标不属于该规划"))
+    before = {"area": str(goal.area) if goal.pk else "", "title": goal.title, "measures": goal.measures}
     goal.area, goal.title, goal.measures = area, title.strip(), measures.strip()
     goal.save()
+    after = {"area": str(goal.area), "title": goal.title, "measures": goal.measures}
+    _event(plan, "goal_save", user, note=goal.title, changes=_diff(before, after))
     return goal
 
 
 @transaction.atomic
-def goal_delete(*, goal: PlanGoal) -> None:
+def goal_delete(*, goal: PlanGoal, user: User | None = None) -> None:
     _require_editable(_locked(goal.plan))
+    _event(goal.plan, "goal_delete", user, note=goal.title)
     goal.delete()
+
+
+def _diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:
+    return {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
 
 
 def clean_target_values(plan: SchoolPlan, raw: Mapping[str, Any], name: str) -> dict[str, float]:
@@ -184,6 +206,7 @@ def target_save(
     direction: str = Direction.HIGHER,
     baseline: Any = None,
     target: PlanTarget | None = None,
+    user: User | None = None,
 ) -> PlanTarget:
     """Add or change a measurable target. Linked targets take unit and direction from the metric."""
     plan = _locked(goal.plan)
@@ -204,6 +227,8 @@ def target_save(
         raise ValidationError({"direction": _("方向应为“越高越好”或“越低越好”")})
     cleaned = clean_target_values(plan, values, name)
     base = parse_number(baseline, _("基线值"))
+    fields = ("name", "metric", "level", "unit", "direction", "baseline", "values")
+    before = {f: (str(getattr(target, f)) if f == "baseline" else getattr(target, f)) for f in fields} if target else {}
     if target is None:
         target = PlanTarget(goal=goal, order=goal.targets.count())
     elif target.goal.plan_id != plan.pk:
@@ -212,12 +237,15 @@ def target_save(
     target.unit, target.direction, target.baseline, target.values = unit.strip(), direction, base, cleaned
     target.goal = goal
     target.save()
+    after = {f: (str(getattr(target, f)) if f == "baseline" else getattr(target, f)) for f in fields}
+    _event(plan, "target_save", user, note=target.name, changes=_diff(before, after))
     return target
 
 
 @transaction.atomic
-def target_delete(*, target: PlanTarget) -> None:
+def target_delete(*, target: PlanTarget, user: User | None = None) -> None:
     _require_editable(_locked(target.goal.plan))
+    _event(target.goal.plan, "target_delete", user, note=target.name)
     target.delete()
 
 

@@ -183,10 +183,13 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
                     if action == "goal_edit"
                     else None
                 )
-                services.goal_save(plan=plan, goal=goal, **goal_form.cleaned_data)
+                services.goal_save(plan=plan, goal=goal, user=access.acting_user(request), **goal_form.cleaned_data)
                 messages.success(request, _("目标已保存"))
             elif action == "goal_delete":
-                services.goal_delete(goal=get_object_or_404(PlanGoal, pk=_posted_pk(request, "goal"), plan=plan))
+                services.goal_delete(
+                    user=access.acting_user(request),
+                    goal=get_object_or_404(PlanGoal, pk=_posted_pk(request, "goal"), plan=plan),
+                )
             elif action in ("target_add", "target_edit"):
                 goal = get_object_or_404(PlanGoal, pk=_posted_pk(request, "goal"), plan=plan)
                 target_form = TargetForm(request.POST, years=plan.years)
@@ -208,11 +211,13 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
                     unit=data["unit"],
                     direction=data["direction"],
                     baseline=data["baseline"],
+                    user=access.acting_user(request),
                 )
                 messages.success(request, _("指标已保存"))
             elif action == "target_delete":
                 services.target_delete(
-                    target=get_object_or_404(PlanTarget, pk=_posted_pk(request, "target"), goal__plan=plan)
+                    user=access.acting_user(request),
+                    target=get_object_or_404(PlanTarget, pk=_posted_pk(request, "target"), goal__plan=plan),
                 )
             elif action == "submit":
                 services.plan_submit(plan=plan, user=access.acting_user(request))

@@ -31,6 +31,7 @@ from schools.selectors import previous_statistics, school_version, version_for_y
 from schools.validation import CheckResult, Number, check_statistics, parse_value
 
 REJECTED_MESSAGE = gettext_lazy("数据未保存,请修改标出的项目")
+CONFIRMED = gettext_lazy("确认沿用上年的数据")
 
 
 class StatisticsRejected(Exception):  # noqa: N818 - a domain outcome, not a programming error
@@ -108,9 +109,10 @@ def school_change(*, school: School, year: int, user: User | None = None, **attr
     merged = {k: getattr(current, k) for k in SCHOOL_ATTRS} if current else {}
     merged.update(attrs)
     _check_version(school.district, school.code, merged)
-    version, _created = SchoolVersion.objects.get_or_create(
-        school=school, valid_from=year, defaults={**merged, "created_by": user}
-    )
+    # One save per change (the audit trail records each save).
+    version = SchoolVersion.objects.filter(school=school, valid_from=year).first()
+    if version is None:
+        version = SchoolVersion(school=school, valid_from=year, created_by=user)
     for key, value in merged.items():
         setattr(version, key, value)
     version.full_clean()
@@ -139,12 +141,30 @@ def parse_statistics(raw: Mapping[str, Any]) -> tuple[dict[str, Number | None], 
     return values, check
 
 
+@dataclass(frozen=True)
+class Prefetched:
+    """What statistics_check reads for one school-year, loaded in bulk by a caller that checks
+    many schools at once (the importer): the version in force, last year's and the stored record."""
+
+    version: SchoolVersion | None
+    previous: AnnualStatistics | None
+    stored: AnnualStatistics | None
+
+
 def statistics_check(
-    *, school: School, year: int, raw: Mapping[str, Any], reasons: Mapping[str, str] | None = None
+    *,
+    school: School,
+    year: int,
+    raw: Mapping[str, Any],
+    reasons: Mapping[str, str] | None = None,
+    prefetched: Prefetched | None = None,
 ) -> tuple[dict[str, Number | None], CheckResult]:
-    """Parse and check without saving (used by save, by the importer's dry run and the preview)."""
+    """Parse and check without saving (used by save, by the importer's dry run and the preview).
+
+    `prefetched` replaces this function's three reads (the importer loads them for a whole file).
+    """
     values, check = parse_statistics(raw)
-    version = school_version(school, year)
+    version = prefetched.version if prefetched is not None else school_version(school, year)
     if version is None:
         check.error("year", _("%(year)s 学年该校尚未登记") % {"year": year})
         return values, check
@@ -152,9 +172,13 @@ def statistics_check(
         check.error("year", _("该校 %(year)s 学年已撤销") % {"year": year})
         return values, check
     if check.ok:
-        previous = stat_values(previous_statistics(school, year))
+        if prefetched is not None:
+            previous, stored = stat_values(prefetched.previous), prefetched.stored
+        else:
+            previous = stat_values(previous_statistics(school, year))
+            stored = AnnualStatistics.objects.filter(school=school, year=year).first()
         rules = check_statistics(
-            values, school_type=version.school_type, previous=previous, reasons=_reasons(school, year, values, reasons)
+            values, school_type=version.school_type, previous=previous, reasons=_reasons(stored, values, reasons)
         )
         check.errors.update(rules.errors)
         check.warnings.update(rules.warnings)
@@ -162,11 +186,10 @@ def statistics_check(
 
 
 def _reasons(
-    school: School, year: int, values: Mapping[str, Number | None], given: Mapping[str, str] | None
+    stored: AnnualStatistics | None, values: Mapping[str, Number | None], given: Mapping[str, str] | None
 ) -> dict[str, str]:
     """The reasons that cover this save: the ones given now, and the stored ones of values that
     are not changing (a reason written once is not asked for again on every later save)."""
-    stored = AnnualStatistics.objects.filter(school=school, year=year).first()
     kept = {
         key: reason
         for key, reason in (stored.change_reasons if stored else {}).items()
@@ -202,6 +225,7 @@ def statistics_save(
     reasons: Mapping[str, str] | None = None,
     expected_revision: int | None = None,
     action: str = StatisticsEvent.Action.SAVE,
+    prefetched: Prefetched | None = None,
 ) -> SaveResult:
     """Save a school-year's statistics (all fields) after every check passes.
 
@@ -209,7 +233,7 @@ def statistics_save(
     `expected_revision` is the revision the editor started from: if somebody saved in between,
     StaleRevision is raised and nothing is overwritten. Approved records are locked.
     """
-    values, check = statistics_check(school=school, year=year, raw=raw, reasons=reasons)
+    values, check = statistics_check(school=school, year=year, raw=raw, reasons=reasons, prefetched=prefetched)
     if not check.ok or check.warnings:
         raise StatisticsRejected(check)
     stats = AnnualStatistics.objects.select_for_update().filter(school=school, year=year).first()
@@ -247,6 +271,28 @@ def statistics_save(
     )
     _after_change(school.district_id, year)
     return SaveResult(stats, changes, created)
+
+
+@transaction.atomic
+def statistics_confirm(*, stats: AnnualStatistics, user: User | None) -> AnnualStatistics:
+    """A person confirms figures carried over from last year (a new school year starts with them
+    marked unconfirmed). Saving the record confirms it too."""
+    locked = AnnualStatistics.objects.select_for_update().get(pk=stats.pk)
+    if not locked.unconfirmed:
+        return locked
+    if not locked.editable:
+        raise ValidationError(_("该年度数据已提交或已审核,不能修改;如需修改请先退回"))
+    locked.unconfirmed = False
+    locked.updated_by = user
+    # A save event without changes: it counts as a revision, as every save event does
+    # (_changed_since), so an editor who opened the form before the confirmation is told.
+    locked.revision += 1
+    locked.save(update_fields=["unconfirmed", "updated_by", "updated_at", "revision"])
+    StatisticsEvent.objects.create(
+        statistics=locked, action=StatisticsEvent.Action.SAVE, user=user, reason=str(CONFIRMED)
+    )
+    _after_change(stats.school.district_id, locked.year)
+    return locked
 
 
 def _changed_since(stats: AnnualStatistics, revision: int) -> dict[str, list[Any]]:
@@ -320,6 +366,7 @@ def _after_change(district_id: int, year: int) -> None:
 
 
 __all__ = [
+    "Prefetched",
     "SaveResult",
     "StaleRevision",
     "StatisticsRejected",
@@ -328,6 +375,7 @@ __all__ = [
     "school_create",
     "statistics_approve",
     "statistics_check",
+    "statistics_confirm",
     "statistics_reopen",
     "statistics_save",
     "statistics_submit",

@@ -21,6 +21,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from audit.models import AuditEvent
 from core import access
 from core.models import Role, User
 from indicators.models import BalanceResult, BalanceState, RuleProfile
@@ -205,9 +206,16 @@ WALK: dict[str, Page] = {
         plan("plan_to_return"), get=False, post=lambda t: {"comments": [{"anchor": "", "text": "越权退回"}]}
     ),
     "api:progress-list": Page(nothing, scoped=False),
+    "api:audit-list": Page(nothing, scoped=False),
+    "api:audit-detail": Page(
+        lambda t: [{"pk": AuditEvent.objects.filter(school=t.school).order_by("id").first().pk}]  # type: ignore[union-attr]
+    ),
+    # audit trail pages
+    "audit:school_history": Page(school),
+    "audit:district_history": Page(district),
     "api:progress-detail": Page(lambda t: [{"pk": t.plan.progress_reports.get().pk}], names=False),
 }
-PROJECT_APPS = ("core", "schools", "indicators", "plans", "reports")
+PROJECT_APPS = ("core", "schools", "indicators", "plans", "reports", "audit")
 
 
 def url_patterns() -> Iterator[tuple[str, str, set[str]]]:
