@@ -23,7 +23,9 @@ def school_history(request: HttpRequest, code: str) -> HttpResponse:
     year = _year(request)
     if year:
         events = events.filter(year=year)
-    years = sorted(set(AuditEvent.objects.filter(school=school).exclude(year=None).values_list("year", flat=True)))
+    years = sorted(
+        {y for y in AuditEvent.objects.filter(school=school).values_list("year", flat=True) if y is not None}
+    )
     page = Paginator(events, 100).get_page(request.GET.get("page"))
     return render(request, "audit/history.html", {"school": school, "page": page, "year": year, "years": years})
 
