@@ -47,7 +47,7 @@ class AuditEvent(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.action} {self.object_type}:{self.object_id}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
+        if not self._state.adding:  # an event loaded from the database: never rewritten
             raise RuntimeError("audit events are append-only")
         super().save(*args, **kwargs)
 
