@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db import transaction
 
+from assessment.demo import seed_assessment
 from core.demo_plans import seed_plans
 from core.models import Role, User
 from schools import services
@@ -195,6 +196,7 @@ def seed_demo(seed: int = 0) -> District:
     existing = District.objects.filter(code=code).first()
     if existing and existing.schools.exists():
         seed_plans(existing)  # a county seeded before plans existed gains them
+        seed_assessment(existing)
         return existing
     district = services.district_get_or_create(code=code, name=name, province=province)
     district.resident_population = 412_600
@@ -253,6 +255,7 @@ def seed_demo(seed: int = 0) -> District:
     inspector = _user("inspector", None)
     inspector.inspected_districts.add(district)
     seed_plans(district)
+    seed_assessment(district)
     return district
 
 

@@ -26,7 +26,7 @@ from schools.selectors import district_school_rows
 pytestmark = pytest.mark.django_db
 
 
-PROJECT_APPS = ("core", "schools", "indicators", "plans", "reports")
+PROJECT_APPS = ("core", "schools", "indicators", "plans", "reports", "assessment")
 
 
 @dataclass
