@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from django.db.models import QuerySet
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import FloatField, Q, QuerySet
+from django.db.models.functions import Cast
 
 from indicators.formulas import SchoolRecord
 from indicators.models import BalanceResult, BalanceState, RuleProfile, RuleProfileVersion
 from schools.fields import STAT_KEYS
-from schools.models import AnnualStatistics, District, School, SchoolVersion
+from schools.models import AnnualStatistics, District, SchoolVersion
 
 
 @dataclass
@@ -23,48 +26,67 @@ class CountyInputs:
     provenance: dict[str, tuple[int, str]]
 
 
-def county_inputs(district_ids: Sequence[int], year: int) -> dict[int, CountyInputs]:
-    """Load the inputs of many district-years in four queries, whatever their size.
+class _AsFloat(Cast):
+    """CAST(column AS double precision), read without Django's per-value float() converter.
 
-    A school enters when it is open in `year` and has statistics for that year. Decimal areas
-    and amounts become floats here: the formulas work at double precision throughout.
+    The database driver already returns floats (psycopg's C loader, SQLite's REAL), and at national
+    scale the converter would run six million times. The cast itself gives exactly float(value):
+    PostgreSQL converts numeric to double with correct rounding, as float(Decimal) does, and every
+    stored amount has at most 14 significant digits (exact through SQLite's REAL too).
+    """
+
+    def __init__(self, column: str) -> None:
+        super().__init__(column, output_field=FloatField())
+
+    def get_db_converters(self, connection: BaseDatabaseWrapper) -> list[Any]:
+        return []
+
+
+def county_inputs(district_ids: Sequence[int], year: int) -> dict[int, CountyInputs]:
+    """Load the inputs of many district-years in two queries, whatever their size.
+
+    A school enters when it is open in `year` and has statistics for that year. Areas, amounts and
+    counts are read as floats (cast in SQL): the formulas work at double precision throughout.
+    A teaching point's parent is given by its code when it is a school of the same district (the
+    services allow no other).
     """
     out = {d: CountyInputs(d, [], {}) for d in district_ids}
-    codes: dict[int, str] = {}
-    district_of: dict[int, int] = {}
-    for school_id, code, district_id in School.objects.filter(district_id__in=district_ids).values_list(
-        "id", "code", "district_id"
-    ):
-        codes[school_id] = code
-        district_of[school_id] = district_id
-    latest: dict[int, tuple[int, ...]] = {}
+    latest: dict[int, tuple[Any, ...]] = {}
     version_rows = (
         SchoolVersion.objects.filter(school__district_id__in=district_ids, valid_from__lte=year)
         .order_by("school_id", "valid_from")
-        .values_list("school_id", "name", "school_type", "ownership", "county_run", "parent_id", "closed")
+        .values_list(
+            "school_id",
+            "name",
+            "school_type",
+            "ownership",
+            "county_run",
+            "closed",
+            "parent__code",
+            "parent__district_id",
+        )
     )
     for row in version_rows:
         latest[row[0]] = row  # ordered by valid_from: the last one wins
     stat_rows = AnnualStatistics.objects.filter(school__district_id__in=district_ids, year=year).values_list(
-        "school_id", "revision", "status", *STAT_KEYS
+        "school_id", "school__code", "school__district_id", "revision", "status", *[_AsFloat(k) for k in STAT_KEYS]
     )
+    record = SchoolRecord
     for row in stat_rows:
-        school_id, revision, status = row[0], row[1], row[2]
+        school_id, code, district_id, revision, status = row[:5]
         version = latest.get(school_id)
-        if version is None or version[6]:  # not registered yet, or closed that year
+        if version is None or version[5]:  # not registered yet, or closed that year
             continue
-        stats = {key: (None if v is None else float(v)) for key, v in zip(STAT_KEYS, row[3:], strict=True)}
-        code = codes[school_id]
-        inputs = out[district_of[school_id]]
+        inputs = out[district_id]
         inputs.records.append(
-            SchoolRecord(
+            record(
                 school_code=code,
                 school_name=version[1],
                 school_type=version[2],
                 ownership=version[3],
                 county_run=version[4],
-                parent_school_code=codes.get(version[5]) if version[5] else None,
-                stats=stats,
+                parent_school_code=version[6] if version[7] == district_id else None,
+                stats=dict(zip(STAT_KEYS, row[5:], strict=True)),
             )
         )
         inputs.provenance[code] = (revision, status)
@@ -81,6 +103,32 @@ def profiles_for_district(district: District) -> list[RuleProfile]:
 
 def current_versions(profiles: Iterable[RuleProfile]) -> list[RuleProfileVersion]:
     return [p.current_version() for p in profiles]
+
+
+def profile_versions_for_districts(district_ids: Sequence[int]) -> dict[int, list[RuleProfileVersion]]:
+    """Per district, the current version of each profile it is evaluated under, in three queries.
+
+    The same as `current_versions(profiles_for_district(district))` for each district (same
+    order; a profile without any version is left out), whatever the number of districts.
+    """
+    chosen: dict[int, list[int]] = {d: [] for d in district_ids}
+    for district_id, profile_id in RuleProfile.districts.through.objects.filter(
+        district_id__in=district_ids
+    ).values_list("district_id", "ruleprofile_id"):
+        chosen[district_id].append(profile_id)
+    wanted = {p for ids in chosen.values() for p in ids}
+    profiles = list(RuleProfile.objects.filter(Q(province="") | Q(pk__in=wanted)))  # Meta.ordering
+    defaults = [p.pk for p in profiles if p.province == ""]
+    current: dict[int, RuleProfileVersion] = {}
+    versions = RuleProfileVersion.objects.filter(profile__in=profiles).select_related("profile")
+    for version in versions.order_by("profile_id", "version"):
+        current[version.profile_id] = version  # ordered by version: the last one wins
+    order = [p.pk for p in profiles]
+    out: dict[int, list[RuleProfileVersion]] = {}
+    for district_id, ids in chosen.items():
+        selected = set(ids) if ids else set(defaults)
+        out[district_id] = [current[p] for p in order if p in selected and p in current]
+    return out
 
 
 def balance_result_get(*, district: District, year: int, profile_name: str) -> BalanceResult | None:
