@@ -20,6 +20,7 @@ from django.contrib.auth.views import LoginView
 from django.core.cache import cache
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +77,11 @@ def locked_message() -> str:
 
 class LockoutMixin(AuthenticationForm):
     """A login form that refuses attempts after repeated failures."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": gettext_lazy("用户名或密码不正确,请重试。"),
+    }
 
     def clean(self) -> dict[str, Any]:
         username = self.data.get("username", "")

@@ -146,8 +146,21 @@ def upload(name: str, data: bytes) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, data, content_type="application/octet-stream")
 
 
+EDITS = ("goal_save", "goal_delete", "target_save", "target_delete")
+
+
 def actions(plan: SchoolPlan) -> list[str]:
-    return list(plan.events.order_by("at", "id").values_list("action", flat=True))
+    """The plan's workflow events (goal and target edits are recorded too, but left out here)."""
+    return [a for a in plan.events.order_by("at", "id").values_list("action", flat=True) if a not in EDITS]
+
+
+def test_goal_and_target_edits_are_recorded_with_their_changes(school_a1: School, principal: User) -> None:
+    plan = services.plan_create(school=school_a1, start_year=START, title="规划", user=principal)
+    goal = services.goal_save(plan=plan, area=area("教学"), title="控制班额", user=principal)
+    services.target_save(goal=goal, name="最大班额", values={str(START): 45}, unit="人", user=principal)
+    events = list(plan.events.order_by("id").values_list("action", "changes"))
+    assert events[1] == ("goal_save", {"area": ["", "教学"], "title": ["", "控制班额"]})
+    assert events[2][0] == "target_save" and events[2][1]["values"] == [None, {str(START): 45.0}]
 
 
 @pytest.fixture
