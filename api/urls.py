@@ -1,5 +1,7 @@
 """/api/v1/: one router over the apps' viewsets, the OpenAPI schema and its documentation page."""
 
+from collections.abc import Mapping
+
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 from rest_framework.authtoken.views import ObtainAuthToken
@@ -26,7 +28,8 @@ class ThrottledObtainAuthToken(ObtainAuthToken):
     throttle_classes = [TokenThrottle]
 
     def post(self, request: Request, *args: object, **kwargs: object) -> Response:
-        username, ip = str(request.data.get("username", "")), auth.client_ip(request)
+        body = request.data if isinstance(request.data, Mapping) else {}  # a JSON list: the serializer's 400
+        username, ip = str(body.get("username", "")), auth.client_ip(request)
         if auth.is_locked(username, ip):
             return Response({"detail": auth.locked_message()}, status=429)
         try:

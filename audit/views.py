@@ -13,7 +13,7 @@ from core import access
 
 def _year(request: HttpRequest) -> int | None:
     text = request.GET.get("year", "")
-    return int(text) if text.isdigit() else None
+    return int(text) if text.isdecimal() else None
 
 
 @login_required

@@ -94,7 +94,7 @@ class PlanViewSet(viewsets.ReadOnlyModelViewSet[SchoolPlan]):
         )
 
     def _plan(self, pk: str, needed: access.Action) -> SchoolPlan:
-        if not pk.isdigit():
+        if not pk.isdecimal():  # "²" is a digit but no number: int() would fail
             raise Http404
         return access.get_plan_for_user(self.request.user, int(pk), needed)
 

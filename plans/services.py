@@ -314,9 +314,11 @@ def _check_anchor(plan: SchoolPlan, anchor: str) -> None:
     kind, _sep, ref = anchor.partition(":")
     ok = (
         (kind == "section" and ref in SECTION_FIELDS)
-        or (kind == "goal" and plan.goals.filter(pk=ref).exists() if ref.isdigit() else False)
+        or (kind == "goal" and plan.goals.filter(pk=ref).exists() if ref.isdecimal() else False)
         or (
-            kind == "target" and PlanTarget.objects.filter(pk=ref, goal__plan=plan).exists() if ref.isdigit() else False
+            kind == "target" and PlanTarget.objects.filter(pk=ref, goal__plan=plan).exists()
+            if ref.isdecimal()
+            else False
         )
     )
     if not ok:

@@ -44,7 +44,7 @@ def _errors(request: HttpRequest, error: ValidationError) -> None:
 def _posted_pk(request: HttpRequest, name: str) -> int | None:
     """A posted id; None (so a 404, not a server error) when it is not a number."""
     value = request.POST.get(name, "")
-    return int(value) if value.isdigit() else None
+    return int(value) if value.isdecimal() else None
 
 
 @login_required
@@ -55,7 +55,7 @@ def plan_list(request: HttpRequest) -> HttpResponse:
     plans = selectors.review_queue(
         request.user,
         status=status if status in ReviewStatus.values else "",
-        start_year=int(start) if start.isdigit() else None,
+        start_year=int(start) if start.isdecimal() else None,
         q=request.GET.get("q", "").strip(),
     )
     user = access.acting_user(request)
@@ -171,7 +171,7 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
                     plan=plan,
                     data=data,
                     user=access.acting_user(request),
-                    expected_revision=int(revision) if revision.isdigit() else None,
+                    expected_revision=int(revision) if revision.isdecimal() else None,
                 )
                 messages.success(request, _("已保存"))
             elif action in ("goal_add", "goal_edit"):

@@ -3,6 +3,7 @@ core.access, rules from schools.services, keys from the data dictionary."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -14,6 +15,7 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 from core import access
 from core.years import current_school_year
@@ -26,6 +28,15 @@ from schools.selectors import version_for_year
 def validation_response(error: ValidationError) -> Response:
     detail: Any = error.message_dict if hasattr(error, "error_dict") else error.messages
     return Response({"detail": detail}, status=status.HTTP_400_BAD_REQUEST)
+
+
+def request_body(request: Request) -> Mapping[str, Any]:
+    """The body as an object: a JSON list or scalar answers 400 (DRF's own message), not a 500."""
+    data: Any = request.data
+    if not isinstance(data, Mapping):
+        message = serializers.Serializer.default_error_messages["invalid"].format(datatype=type(data).__name__)
+        raise serializers.ValidationError({api_settings.NON_FIELD_ERRORS_KEY: [message]})
+    return data
 
 
 class DistrictSerializer(serializers.ModelSerializer[District]):
@@ -51,13 +62,16 @@ class SchoolSerializer(serializers.Serializer[School]):
     """A school as it stands in a school year (`?year=`, default the current school year)."""
 
     school_code = serializers.CharField(max_length=10)
-    district_code = serializers.CharField(read_only=True)
+    district_code = serializers.CharField(max_length=6)  # the district to register the school in (required)
     school_name = serializers.CharField(max_length=128)
     school_type = serializers.ChoiceField(choices=list(SCHOOL_TYPES))
     parent_school_code = serializers.CharField(max_length=10, required=False, allow_null=True, allow_blank=True)
     ownership = serializers.ChoiceField(choices=list(OWNERSHIPS), default="public")
     county_run = serializers.BooleanField(default=True)
     area_type = serializers.ChoiceField(choices=list(AREA_TYPES), default="urban")
+    year = serializers.IntegerField(
+        min_value=2000, max_value=2100, required=False, write_only=True, help_text="自该学年起登记(默认当前学年)"
+    )
     closed = serializers.BooleanField(read_only=True)
     valid_from = serializers.IntegerField(read_only=True)
 
@@ -105,12 +119,12 @@ class SchoolViewSet(viewsets.ReadOnlyModelViewSet[School]):
     def get_serializer_context(self) -> dict[str, Any]:
         context = super().get_serializer_context()
         year = self.request.query_params.get("year", "")
-        context["year"] = int(year) if year.isdigit() else None
+        context["year"] = int(year) if year.isdecimal() else None
         return context
 
     @extend_schema(request=SchoolSerializer, responses=SchoolSerializer)
     def create(self, request: Request) -> Response:
-        district_code = request.data.get("district_code", "")
+        district_code = request_body(request).get("district_code", "")
         district = access.get_district_for_user(request.user, str(district_code), "manage")
         data = SchoolSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -118,7 +132,7 @@ class SchoolViewSet(viewsets.ReadOnlyModelViewSet[School]):
         parent = None
         if values.get("parent_school_code"):
             parent = School.objects.filter(code=values["parent_school_code"], district=district).first()
-        year = int(request.data.get("year") or current_school_year())
+        year = values.get("year") or current_school_year()
         try:
             school = services.school_create(
                 district=district,
@@ -150,7 +164,7 @@ class StatisticsSerializer(serializers.Serializer[AnnualStatistics]):
     school_code = serializers.CharField(max_length=10)
     year = serializers.IntegerField(min_value=2000, max_value=2100)
     status = serializers.CharField(read_only=True)
-    revision = serializers.IntegerField(required=False, help_text="编辑时所基于的版本号(防止覆盖他人修改)")
+    revision = serializers.IntegerField(required=False, min_value=1, help_text="编辑时所基于的版本号(防止覆盖他人修改)")
     unconfirmed = serializers.BooleanField(read_only=True)
     change_reasons = serializers.DictField(child=serializers.CharField(), required=False)
 
@@ -204,7 +218,8 @@ class StatisticsViewSet(viewsets.ReadOnlyModelViewSet[AnnualStatistics]):
 
     @extend_schema(request=StatisticsSerializer, responses=StatisticsSerializer)
     def create(self, request: Request) -> Response:
-        school = access.get_school_for_user(request.user, str(request.data.get("school_code", "")), "edit_statistics")
+        school_code = str(request_body(request).get("school_code", ""))
+        school = access.get_school_for_user(request.user, school_code, "edit_statistics")
         incoming = StatisticsSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         values = incoming.validated_data
@@ -233,7 +248,7 @@ class StatisticsViewSet(viewsets.ReadOnlyModelViewSet[AnnualStatistics]):
         return Response(StatisticsSerializer(result.statistics).data, status=code)
 
     def _step(self, request: Request, pk: str, needed: access.Action) -> AnnualStatistics:
-        stats = self.get_queryset().filter(pk=pk).first()
+        stats = self.get_queryset().filter(pk=pk).first() if pk.isdecimal() else None
         if stats is None:
             raise Http404
         access.require(request.user, needed, stats.school.district, stats.school)
@@ -265,7 +280,7 @@ class StatisticsViewSet(viewsets.ReadOnlyModelViewSet[AnnualStatistics]):
         stats = self._step(request, pk, "review")
         try:
             stats = services.statistics_reopen(
-                stats=stats, user=access.acting_user(request), reason=str(request.data.get("reason", ""))
+                stats=stats, user=access.acting_user(request), reason=str(request_body(request).get("reason", ""))
             )
         except ValidationError as error:
             return validation_response(error)

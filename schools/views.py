@@ -146,7 +146,7 @@ def statistics_edit(request: HttpRequest, code: str, year: int) -> HttpResponse:
         form = StatisticsForm(request.POST, school_type=version.school_type)
         raw, reasons = form.raw_values(), form.reasons()
         revision = request.POST.get("revision", "")
-        expected = int(revision) if revision.isdigit() else None
+        expected = int(revision) if revision.isdecimal() else None
         try:
             result = services.statistics_save(
                 school=school,
