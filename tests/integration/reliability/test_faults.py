@@ -41,9 +41,13 @@ def test_a_save_works_while_the_broker_is_down_and_is_caught_up_later(
 
     # The broker is back: the catch-up job queues the stale district-year and it is computed.
     monkeypatch.undo()
-    monkeypatch.setattr(app.conf, "task_always_eager", True)
-    with django_capture_on_commit_callbacks(execute=True):
-        assert recompute_stale_balance() == 1
+    # Not monkeypatch: its undo could run after celery_not_eager's and leave Celery non-eager.
+    app.conf.task_always_eager = True  # the worker is back (in-process here)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            assert recompute_stale_balance() == 1
+    finally:
+        app.conf.task_always_eager = False
     state.refresh_from_db()
     assert not state.stale
     assert len(current(school_a1.district)) == 2
