@@ -196,3 +196,57 @@ class StatisticsEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.statistics_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
+
+class ImportJob(models.Model):
+    """One upload of the bureau's statistics workbook, from the check to the confirmed import.
+
+    The file is kept (MEDIA_ROOT/imports/<sha256>) with its checksum. A Celery job checks it
+    (`status`/`progress`, polled by the page) and stores the preview in `report`: per school the
+    values that would change, new schools, warnings and errors by cell. Nothing is saved until a
+    person confirms; the confirmed import is applied all-or-nothing and this row then records who
+    confirmed it, when, and what changed (`report` as applied).
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("等待检查")
+        CHECKING = "checking", _("正在检查")
+        CHECKED = "checked", _("待确认")
+        INVALID = "invalid", _("有错误")
+        REJECTED = "rejected", _("无法读取")
+        APPLYING = "applying", _("正在导入")
+        APPLIED = "applied", _("已导入")
+        CANCELLED = "cancelled", _("已取消")
+
+    district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="import_jobs")
+    year = models.PositiveSmallIntegerField(_("学年"))
+    original_name = models.CharField(_("文件名"), max_length=200)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(_("状态"), max_length=10, choices=State.choices, default=State.PENDING)
+    progress = models.PositiveSmallIntegerField(default=0)  # percent of the current step
+    message = models.TextField(blank=True)  # why the file was refused, or what went wrong
+    report = models.JSONField(default=dict, blank=True)  # importing.ImportReport.to_dict()
+    reasons = models.JSONField(default=dict, blank=True)  # {school_code: {field: reason}} from the preview
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["district", "-created_at"])]
+        verbose_name = _("数据导入")
+        verbose_name_plural = _("数据导入")
+
+    def __str__(self) -> str:
+        return f"{self.district_id}/{self.year} {self.original_name} ({self.status})"
+
+    @property
+    def busy(self) -> bool:
+        return self.status in (self.State.PENDING, self.State.CHECKING, self.State.APPLYING)

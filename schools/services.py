@@ -6,13 +6,17 @@ rules and the history are the same whichever way data comes in.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models.signals import post_save
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -215,28 +219,38 @@ class SaveResult:
     created: bool
 
 
-@transaction.atomic
-def statistics_save(
+@dataclass
+class _Pending:
+    """A save that passed every check, ready to be written."""
+
+    statistics: AnnualStatistics
+    changes: dict[str, list[Any]]
+    created: bool
+    event: StatisticsEvent
+
+
+def _prepare(
     *,
     school: School,
     year: int,
     raw: Mapping[str, Any],
     user: User | None,
-    reasons: Mapping[str, str] | None = None,
-    expected_revision: int | None = None,
-    action: str = StatisticsEvent.Action.SAVE,
-    prefetched: Prefetched | None = None,
-) -> SaveResult:
-    """Save a school-year's statistics (all fields) after every check passes.
-
-    Nothing is written unless every value is valid and every >50 % jump has a reason.
-    `expected_revision` is the revision the editor started from: if somebody saved in between,
-    StaleRevision is raised and nothing is overwritten. Approved records are locked.
-    """
+    reasons: Mapping[str, str] | None,
+    expected_revision: int | None,
+    action: str,
+    prefetched: Prefetched | None,
+) -> SaveResult | _Pending:
+    """Everything statistics_save decides before it writes: a SaveResult when there is nothing to
+    write, else the record with its new values and the event that records the change."""
     values, check = statistics_check(school=school, year=year, raw=raw, reasons=reasons, prefetched=prefetched)
     if not check.ok or check.warnings:
         raise StatisticsRejected(check)
-    stats = AnnualStatistics.objects.select_for_update().filter(school=school, year=year).first()
+    if prefetched is not None:
+        # The caller loaded the record with select_for_update in this transaction (the importer
+        # locks a whole file's records in one query): no second read per school.
+        stats = prefetched.stored
+    else:
+        stats = AnnualStatistics.objects.select_for_update().filter(school=school, year=year).first()
     created = stats is None
     if stats is None:
         stats = AnnualStatistics(school=school, year=year)
@@ -260,17 +274,128 @@ def statistics_save(
     stats.updated_by = user
     if not created:
         stats.revision += 1
-    stats.full_clean()
-    stats.save()
-    StatisticsEvent.objects.create(
+    if prefetched is not None:
+        # The school and the user are objects in hand and the record was locked by the caller:
+        # the three existence queries of full_clean would only repeat what is known.
+        stats.full_clean(exclude=["school", "updated_by"], validate_constraints=False)
+    else:
+        stats.full_clean()
+    event = StatisticsEvent(
         statistics=stats,
         action=StatisticsEvent.Action.CREATE if created and action == StatisticsEvent.Action.SAVE else action,
         user=user,
         changes=changes,
         reason="; ".join(f"{k}: {v}" for k, v in given.items() if k in changes),
     )
+    return _Pending(stats, changes, created, event)
+
+
+@transaction.atomic
+def statistics_save(
+    *,
+    school: School,
+    year: int,
+    raw: Mapping[str, Any],
+    user: User | None,
+    reasons: Mapping[str, str] | None = None,
+    expected_revision: int | None = None,
+    action: str = StatisticsEvent.Action.SAVE,
+    prefetched: Prefetched | None = None,
+) -> SaveResult:
+    """Save a school-year's statistics (all fields) after every check passes.
+
+    Nothing is written unless every value is valid and every >50 % jump has a reason.
+    `expected_revision` is the revision the editor started from: if somebody saved in between,
+    StaleRevision is raised and nothing is overwritten. Approved records are locked.
+    `prefetched` (statistics_check) must hold the record as read with select_for_update in the
+    caller's transaction.
+    """
+    prepared = _prepare(
+        school=school,
+        year=year,
+        raw=raw,
+        user=user,
+        reasons=reasons,
+        expected_revision=expected_revision,
+        action=action,
+        prefetched=prefetched,
+    )
+    if isinstance(prepared, SaveResult):
+        return prepared
+    prepared.statistics.save()
+    prepared.event.statistics = prepared.statistics
+    prepared.event.save()
     _after_change(school.district_id, year)
-    return SaveResult(stats, changes, created)
+    return SaveResult(prepared.statistics, prepared.changes, prepared.created)
+
+
+@dataclass(frozen=True)
+class SaveItem:
+    """One school's part of statistics_save_many."""
+
+    school: School
+    raw: Mapping[str, Any]
+    reasons: Mapping[str, str]
+    prefetched: Prefetched
+
+
+class ItemRejected(Exception):  # noqa: N818 - a domain outcome, like StatisticsRejected
+    """statistics_save_many refused item `index`; `error` is what statistics_save would raise."""
+
+    def __init__(self, index: int, error: Exception) -> None:
+        self.index = index
+        self.error = error
+        super().__init__(f"item {index}: {error}")
+
+
+@transaction.atomic
+def statistics_save_many(
+    *, items: Sequence[SaveItem], year: int, user: User | None, action: str = StatisticsEvent.Action.IMPORT
+) -> list[SaveResult]:
+    """statistics_save for many schools of one year at once (an import, a new school year): the
+    same checks, values, reasons and events, written in a few bulk queries. All or nothing: the
+    first refused item raises ItemRejected (with statistics_save's own error) and nothing is
+    written. Every item's `prefetched` holds its record as locked by the caller.
+    """
+    results: list[SaveResult | _Pending] = []
+    districts: set[int] = set()
+    for index, item in enumerate(items):
+        try:
+            prepared = _prepare(
+                school=item.school,
+                year=year,
+                raw=item.raw,
+                user=user,
+                reasons=item.reasons,
+                expected_revision=None,
+                action=action,
+                prefetched=item.prefetched,
+            )
+        except (StatisticsRejected, StaleRevision, ValidationError) as error:
+            raise ItemRejected(index, error) from error
+        results.append(prepared)
+        if isinstance(prepared, _Pending):
+            districts.add(item.school.district_id)
+    pending = [p for p in results if isinstance(p, _Pending)]
+    now = timezone.now()
+    changed = [p.statistics for p in pending if not p.created]
+    for stats in changed:
+        stats.updated_at = now  # bulk_update does not apply auto_now
+    AnnualStatistics.objects.bulk_create([p.statistics for p in pending if p.created])
+    AnnualStatistics.objects.bulk_update(
+        changed, fields=[*STAT_KEYS, "change_reasons", "unconfirmed", "updated_by", "revision", "updated_at"]
+    )
+    for p in pending:
+        p.event.statistics = p.statistics  # now with its primary key
+    for event in StatisticsEvent.objects.bulk_create([p.event for p in pending]):
+        # What StatisticsEvent.objects.create() sends: listeners (the audit trail) see each event
+        # of a bulk write as they see a single save.
+        post_save.send(
+            sender=StatisticsEvent, instance=event, created=True, raw=False, using=event._state.db, update_fields=None
+        )
+    for district_id in sorted(districts):
+        _after_change(district_id, year)
+    return [r if isinstance(r, SaveResult) else SaveResult(r.statistics, r.changes, r.created) for r in results]
 
 
 @transaction.atomic
@@ -358,26 +483,52 @@ def statistics_reopen(*, stats: AnnualStatistics, user: User | None, reason: str
     )
 
 
+# Inside `stale_marks_deferred()`: the district-years changed so far, marked stale once at the end.
+_deferred_marks: ContextVar[set[tuple[int, int]] | None] = ContextVar("deferred_stale_marks", default=None)
+
+
+@contextmanager
+def stale_marks_deferred() -> Iterator[None]:
+    """Saves inside this block mark their district-year stale once, when the block ends, instead of
+    once per save (an import of hundreds of schools). Same outcome: one recompute after commit."""
+    marks: set[tuple[int, int]] = set()
+    token = _deferred_marks.set(marks)
+    try:
+        yield
+    finally:
+        _deferred_marks.reset(token)
+    for district_id, year in sorted(marks):
+        _after_change(district_id, year)
+
+
 def _after_change(district_id: int, year: int) -> None:
     """Results depending on this district-year are now stale; recompute after commit."""
     from indicators.services import balance_mark_stale
 
+    deferred = _deferred_marks.get()
+    if deferred is not None:
+        deferred.add((district_id, year))
+        return
     balance_mark_stale(district_id=district_id, year=year)
 
 
 __all__ = [
+    "ItemRejected",
     "Prefetched",
+    "SaveItem",
     "SaveResult",
     "StaleRevision",
     "StatisticsRejected",
     "district_get_or_create",
     "school_change",
     "school_create",
+    "stale_marks_deferred",
     "statistics_approve",
     "statistics_check",
     "statistics_confirm",
     "statistics_reopen",
     "statistics_save",
+    "statistics_save_many",
     "statistics_submit",
     "version_for_year",
 ]

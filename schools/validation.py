@@ -7,8 +7,11 @@ written once. Messages are Chinese source strings; English comes from locale/en.
 from __future__ import annotations
 
 import math
+import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -22,6 +25,7 @@ JUMP_RATIO = 0.5
 # What the database columns can hold (PositiveIntegerField; DecimalField(14, 2)).
 MAX_COUNT = 2_147_483_647
 MAX_AMOUNT = Decimal(10) ** 12
+_GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 
 
 @dataclass
@@ -43,7 +47,8 @@ def parse_value(key: str, raw: Any) -> tuple[Number | None, str | None]:
     """Turn one raw cell or form value into a number, or say why it is not one.
 
     Empty means "not reported" (None). Counts must be non-negative integers; areas and money
-    non-negative numbers. Thousands separators are accepted ("1,200").
+    non-negative numbers. Thousands separators are accepted where unambiguous ("1,200",
+    "1,200.5"; not "1.200,5"). A date is not a number.
     """
     spec = STAT_FIELD_BY_KEY[key]
     if raw is None:
@@ -51,13 +56,25 @@ def parse_value(key: str, raw: Any) -> tuple[Number | None, str | None]:
     if isinstance(raw, bool):
         return None, _("应为数字")
     if isinstance(raw, str):
-        text = raw.strip().replace(",", "").replace("\uff0c", "")  # ASCII and full-width commas
-        if text == "":
+        # Full-width digits and commas (typed with a Chinese IME) read as ASCII ones.
+        text = unicodedata.normalize("NFKC", raw).strip()
+        if text.replace(",", "").strip() == "":
             return None, None
+        if "," in text:
+            # Thousands separators only where they are unambiguous: "1,200" and "1,200.5", never
+            # "1.200,5" or "12,00" (a decimal comma, or a typo).
+            if not _GROUPED.match(text):
+                return None, _("数字格式不明确,收到“%(raw)s”:千位分隔符应为“1,200.5”的形式,或直接写 1200.5") % {
+                    "raw": raw.strip()
+                }
+            text = text.replace(",", "")
         try:
             value = Decimal(text)
         except ArithmeticError:
             return None, _("应为数字,收到“%(raw)s”") % {"raw": raw.strip()}
+    elif isinstance(raw, date | time | timedelta):
+        # A spreadsheet cell formatted as a date: Excel shows 1900-04-30 for 120.
+        return None, _("应为数字,该单元格是日期或时间(%(raw)s):请把单元格格式改为“常规”或“数值”") % {"raw": raw}
     elif isinstance(raw, int | float | Decimal):
         value = Decimal(str(raw))
     else:

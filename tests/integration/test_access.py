@@ -27,8 +27,10 @@ from core.models import Role, User
 from indicators.models import BalanceResult, BalanceState, RuleProfile
 from plans import services as plan_services
 from plans.models import SECTION_FIELDS, Evidence, PlanArea, SchoolPlan
-from schools import services
-from schools.models import AnnualStatistics, District, School, Status
+from schools import exchange, services
+from schools.models import AnnualStatistics, District, ImportJob, School, Status
+from schools.selectors import district_school_rows
+from schools.spreadsheet import write_workbook
 from tests.factories import YEAR, make_school, make_user, primary_values, save_statistics
 
 pytestmark = pytest.mark.django_db
@@ -60,6 +62,9 @@ class Target:
     plan_to_return: SchoolPlan  # a second submitted plan: the API approves one and returns the other
     complete_draft: SchoolPlan  # a complete draft the API submits
     plan_to_approve: SchoolPlan  # a submitted plan the API approves (the review page takes submitted_plan)
+    # Data exchange (issue #7): a checked import that changes school_a1's books, and another to cancel.
+    import_job: ImportJob | None = None
+    import_job_to_cancel: ImportJob | None = None
 
 
 @dataclass
@@ -113,6 +118,24 @@ def plan(attr: str, **extra: Any) -> Callable[[Target], list[dict[str, Any]]]:
     return lambda t: [{"pk": getattr(t, attr).pk, **extra}]
 
 
+def job(attr: str) -> Callable[[Target], list[dict[str, Any]]]:
+    return lambda t: [{"pk": getattr(t, attr).pk}]
+
+
+def checked_import(school: School, name: str) -> ImportJob:
+    """An uploaded workbook raising `school`'s books for YEAR, checked (the preview is ready)."""
+    row = next(r for r in district_school_rows(school.district, YEAR) if r.school == school)
+    data = write_workbook(
+        [{**exchange.row_values(row, YEAR, school.district.code), "books": 20600}], sheet_title="学校统计"
+    )
+    uploaded = exchange.import_job_create(
+        district=school.district, year=YEAR, upload=SimpleUploadedFile(name, data), user=None
+    )
+    checked = exchange.import_job_check(job_id=uploaded.pk)
+    assert checked is not None and checked.status == ImportJob.State.CHECKED, checked.report if checked else None
+    return checked
+
+
 # Each workflow action on the year where it would succeed for an allowed user.
 ACTION_YEARS = {"submit": YEAR, "approve": YEAR + 1, "reopen": YEAR + 1}
 
@@ -131,6 +154,27 @@ WALK: dict[str, Page] = {
         lambda t: [{"code": t.school.code, "year": y, "action": a} for a, y in ACTION_YEARS.items()],
         get=False,
         post=lambda t: {"reason": "越权退回"},
+    ),
+    # schools: data exchange (issue #7)
+    "schools:exchange_home": Page(district),
+    "schools:template_download": Page(district, names=False),
+    "schools:export_download": Page(district, names=False),
+    "schools:import_upload": Page(
+        district,
+        get=False,
+        post=lambda t: {"year": YEAR, "file": SimpleUploadedFile("越权.csv", "学校标识码\n".encode())},
+    ),
+    # YEAR + 1 starts only school_a2 (the others have that year already).
+    "schools:year_start": Page(district, get=False, post=lambda t: {"year": YEAR + 1}),
+    "schools:import_detail": Page(job("import_job")),
+    "schools:import_status": Page(job("import_job"), names=False),
+    "schools:import_confirm": Page(job("import_job"), get=False, post=lambda t: {}),
+    "schools:import_cancel": Page(job("import_job_to_cancel"), get=False, post=lambda t: {}),
+    "schools:import_errors": Page(job("import_job"), names=False),
+    "schools:import_file": Page(job("import_job"), names=False),
+    "schools:school_workbook": Page(lambda t: [{"code": t.school.code, "year": YEAR}], names=False),
+    "schools:statistics_confirm": Page(
+        lambda t: [{"code": t.school.code, "year": YEAR}], get=False, post=lambda t: {"next": "/"}
     ),
     # indicators
     "indicators:balance_home": Page(district),
@@ -309,6 +353,8 @@ def target(
     evidence = plan_services.evidence_add(
         progress=progress, upload=SimpleUploadedFile("证明.pdf", b"%PDF-1.4\n% evidence\n"), user=principal
     )
+    # A record carried over into the year, which a person confirms (statistics_confirm).
+    AnnualStatistics.objects.filter(school=school_a1, year=YEAR).update(unconfirmed=True)
     return Target(
         district=school_a1.district,
         school=school_a1,
@@ -327,6 +373,8 @@ def target(
         complete_draft=build_draft(school_a1, YEAR + 12, principal),
         plan_to_approve=build_plan(school_a1, YEAR + 15, principal),
         result=BalanceResult.objects.get(district=school_a1.district, year=YEAR, profile_name=PROFILE, is_current=True),
+        import_job=checked_import(school_a1, "甲县统计.xlsx"),
+        import_job_to_cancel=checked_import(school_a1, "甲县统计-作废.xlsx"),
     )
 
 

@@ -1,4 +1,9 @@
-"""python manage.py import_statistics FILE --district CODE --year YEAR"""
+"""python manage.py import_statistics FILE --district CODE --year YEAR
+
+The same reading and checking as the browser import (schools.importing): each error names its
+cell (`Sheet1!H12`), the value found and what is expected; nothing is saved unless every row passes
+and every year-over-year jump has its reason (变动说明 column).
+"""
 
 from __future__ import annotations
 
@@ -24,7 +29,7 @@ class Command(BaseCommand):
         if not path.exists():
             raise CommandError(f"文件不存在 / File not found: {path}")
         district = options["district"]
-        if not (district.isdigit() and len(district) == 6):
+        if not (district.isdecimal() and len(district) == 6):
             raise CommandError("区县代码应为 6 位数字 / District code must be 6 digits")
         try:
             table = read_table(path)
@@ -33,8 +38,9 @@ class Command(BaseCommand):
         report = import_rows(table, district_code=district, year=options["year"], user=None, dry_run=options["dry_run"])
         for line in format_report(report):
             self.stdout.write(line)
-        if not report.ok:
-            raise CommandError(f"导入失败:{report.error_count} 处错误,未保存任何数据 / Import failed, nothing saved")
+        if not report.ready:
+            problems = report.error_count + report.warning_count
+            raise CommandError(f"导入失败:{problems} 处错误或待说明,未保存任何数据 / Import failed, nothing saved")
         saved = "(未保存,仅检查)" if options["dry_run"] else ""
         self.stdout.write(
             self.style.SUCCESS(f"导入成功:{len(report.rows)} 行{saved} / Imported {len(report.rows)} rows")
