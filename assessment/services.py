@@ -514,7 +514,7 @@ def parse_answers(link: SurveyLink, raw: Mapping[str, Any]) -> tuple[dict[str, A
     grade = None
     if definition.get("asks_grade") and group in ("parent", "student"):
         text = str(raw.get("grade") or "")
-        if not text.isdigit() or int(text) not in definition["grades"]:
+        if not text.isdecimal() or int(text) not in definition["grades"]:
             errors["grade"] = _(MSG_GRADE)
         else:
             grade = int(text)

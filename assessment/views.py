@@ -565,7 +565,7 @@ def problem_list(request: HttpRequest, district_code: str) -> HttpResponse:
     district = access.get_district_for_user(request.user, district_code)
     state = request.GET.get("state", "open")
     year_text = request.GET.get("year", "")
-    year = int(year_text) if year_text.isdigit() else None
+    year = int(year_text) if year_text.isdecimal() else None
     form = ProblemForm(request.POST or None, district=district)
     status = 200
     if request.method == "POST":
