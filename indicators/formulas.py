@@ -29,10 +29,10 @@ from typing import Any, Final, Literal, NamedTuple, cast
 __all__ = [
     "COUNTY_RULES",
     "DEFAULT_SECTION_WEIGHTS",
+    "ENGINE_VERSION",
     "FACILITY_FIELDS",
     "INDICATOR_CATALOG",
     "LEVELS",
-    "ENGINE_VERSION",
     "NEAR_THRESHOLD",
     "SCHOOL_TYPES",
     "SECTIONS",
@@ -300,9 +300,7 @@ class IndicatorRule:
                 f"numerator {self.numerator!r} of {self.key} is not a known field",
             )
         if not (math.isfinite(self.factor) and self.factor > 0):
-            raise _err(
-                f"指标 {self.key} 的系数必须为正数", f"factor of {self.key} must be positive"
-            )
+            raise _err(f"指标 {self.key} 的系数必须为正数", f"factor of {self.key} must be positive")
         _check_level_map(self.standards, f"{self.key}.standards")
         _check_level_map(self.cv_thresholds, f"{self.key}.cv_thresholds")
 
@@ -523,9 +521,7 @@ class Profile:
     school_rule: SchoolRule
     scope: Scope
     subtract_indoor_sports: bool
-    section_weights: Mapping[str, float] = field(
-        default_factory=lambda: dict(DEFAULT_SECTION_WEIGHTS)
-    )
+    section_weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_SECTION_WEIGHTS))
     _plan: _Plan = field(init=False, repr=False, compare=False)
 
     def __hash__(self) -> int:
@@ -551,8 +547,7 @@ class Profile:
         if self.composite_thresholds is not None:
             _check_level_map(self.composite_thresholds, "composite_thresholds")
         if self.county_rule == "composite" and (
-            self.composite_thresholds is None
-            or all(v is None for v in self.composite_thresholds.values())
+            self.composite_thresholds is None or all(v is None for v in self.composite_thresholds.values())
         ):
             raise _err(
                 "综合差异系数规则必须设置综合差异系数标准",
@@ -565,9 +560,7 @@ class Profile:
             )
         for section, weight in self.section_weights.items():
             if not (math.isfinite(weight) and weight > 0):
-                raise _err(
-                    f"学段权重 {section} 必须为正数", f"section weight {section} must be positive"
-                )
+                raise _err(f"学段权重 {section} 必须为正数", f"section weight {section} must be positive")
         min_met = self.school_rule.min_met
         if min_met is not None and min_met > len(self.indicators):
             raise _err(
@@ -592,9 +585,7 @@ class Profile:
                     continue
                 floor = None if floor_ratio is None else floor_ratio * standard
                 level_checks.append(
-                    _Check(
-                        index, rule.key, standard, floor, rule.factor, rule.gap_label, rule.gap_unit
-                    )
+                    _Check(index, rule.key, standard, floor, rule.factor, rule.gap_label, rule.gap_unit)
                 )
             checks[level] = tuple(level_checks)
         return _Plan(
@@ -625,16 +616,10 @@ class Profile:
         if county_rule not in COUNTY_RULES:
             raise _err(f"未知县级判定规则 {county_rule!r}", f"unknown county_rule {county_rule!r}")
         raw_composite = data.get("composite_thresholds")
-        composite = (
-            None if raw_composite is None else _level_map(raw_composite, "composite_thresholds")
-        )
-        rule_data = _mapping(
-            _required(data, "school_rule", "profile"), "school_rule", _SCHOOL_RULE_KEYS
-        )
+        composite = None if raw_composite is None else _level_map(raw_composite, "composite_thresholds")
+        rule_data = _mapping(_required(data, "school_rule", "profile"), "school_rule", _SCHOOL_RULE_KEYS)
         scope_data = _mapping(_required(data, "scope", "profile"), "scope", _SCOPE_KEYS)
-        mode = _string(
-            _required(scope_data, "teaching_point_mode", "scope"), "scope.teaching_point_mode"
-        )
+        mode = _string(_required(scope_data, "teaching_point_mode", "scope"), "scope.teaching_point_mode")
         if mode not in TEACHING_POINT_MODES:
             raise _err(f"未知教学点处理方式 {mode!r}", f"unknown teaching_point_mode {mode!r}")
         raw_weights = data.get("section_weights")
@@ -643,8 +628,7 @@ class Profile:
         else:
             weight_data = _mapping(raw_weights, "section_weights", frozenset(SECTIONS))
             weights = {
-                s: _number(_required(weight_data, s, "section_weights"), f"section_weights.{s}")
-                for s in SECTIONS
+                s: _number(_required(weight_data, s, "section_weights"), f"section_weights.{s}") for s in SECTIONS
             }
 
         def flag(key: str) -> bool:
@@ -654,17 +638,13 @@ class Profile:
             name=name,
             version=version if version is not None else 1,
             label=_string(data.get("label", name), "label"),
-            indicators=tuple(
-                _indicator_from_dict(item, i) for i, item in enumerate(raw_indicators)
-            ),
+            indicators=tuple(_indicator_from_dict(item, i) for i, item in enumerate(raw_indicators)),
             county_rule=cast(CountyRule, county_rule),
             composite_thresholds=composite,
             school_rule=SchoolRule(
                 min_met=_optional_int(rule_data.get("min_met"), "school_rule.min_met"),
                 max_failing=_optional_int(rule_data.get("max_failing"), "school_rule.max_failing"),
-                floor_ratio=_optional_number(
-                    rule_data.get("floor_ratio"), "school_rule.floor_ratio"
-                ),
+                floor_ratio=_optional_number(rule_data.get("floor_ratio"), "school_rule.floor_ratio"),
             ),
             scope=Scope(
                 exclude_private=flag("exclude_private"),
@@ -677,9 +657,7 @@ class Profile:
                 exclude_special=flag("exclude_special"),
                 exclude_vocational=flag("exclude_vocational"),
             ),
-            subtract_indoor_sports=_boolean(
-                data.get("subtract_indoor_sports", False), "subtract_indoor_sports"
-            ),
+            subtract_indoor_sports=_boolean(data.get("subtract_indoor_sports", False), "subtract_indoor_sports"),
             section_weights=weights,
         )
 
@@ -768,9 +746,7 @@ _SECTIONS_OF_TYPE: Final[Mapping[str, tuple[str, ...]]] = {
 # Single-section schools keep their whole facility totals (share 1, no float drift).
 _SINGLE_SECTION: Final = frozenset({"primary", "junior", "teaching_point", "vocational_junior"})
 _STUDENT_KEYS: Final = {s: f"students_{s}" for s in SECTIONS}
-_TEACHER_KEYS: Final = {
-    level: tuple((base, f"{base}_{level}") for base in TEACHER_FIELDS) for level in LEVELS
-}
+_TEACHER_KEYS: Final = {level: tuple((base, f"{base}_{level}") for base in TEACHER_FIELDS) for level in LEVELS}
 _PRIVATE_VALUES: Final = frozenset({"private", "民办"})
 
 _REASONS: Final[Mapping[str, str]] = {
@@ -1228,9 +1204,7 @@ def _compliance(
     return UnitCompliance(met, assessed, passes, tuple(failing), tuple(below), gaps, note)
 
 
-def unit_compliance(
-    unit: Unit, values: Mapping[str, float | None], profile: Profile
-) -> UnitCompliance:
+def unit_compliance(unit: Unit, values: Mapping[str, float | None], profile: Profile) -> UnitCompliance:
     """Check one unit against the per-school standards of its level (§3.2, §2.4).
 
     An indicator is met when value >= standard (exact comparison at full precision); one with
@@ -1238,8 +1212,9 @@ def unit_compliance(
     any floor. ``min_met``: passes when met >= min_met and (with ``floor_ratio``) every unmet
     value >= floor_ratio x standard. ``max_failing``: passes when assessed - met <= max_failing
     and the floor holds. Nothing assessed -> passes None ("本规则未设学校达标标准"); a unit
-    without students cannot be judged -> passes None ("在校生为 0,无法评估"). Gaps are in real units: required total = standard x students / factor, shortfall =
-    required - actual total, rounded up to a whole m², 元, 人, 间, 台 or 册.
+    without students cannot be judged -> passes None ("在校生为 0,无法评估"). Gaps are in real
+    units: required total = standard x students / factor, shortfall = required - actual total,
+    rounded up to a whole m², 元, 人, 间, 台 or 册.
     """
     plan = profile._plan
     checks = plan.checks.get(unit.level, ())
@@ -1414,11 +1389,7 @@ class CountyResult:
                 "values": dict(unit_result.values),
                 "met": None if compliance is None else compliance.met,
                 "passes": None if compliance is None else compliance.passes,
-                "gaps": (
-                    {}
-                    if compliance is None
-                    else {k: _gap_dict(g, full) for k, g in compliance.gaps.items()}
-                ),
+                "gaps": ({} if compliance is None else {k: _gap_dict(g, full) for k, g in compliance.gaps.items()}),
             }
             if full:
                 row.update(
@@ -1431,9 +1402,7 @@ class CountyResult:
                     assessed=None if compliance is None else compliance.assessed,
                     failing=[] if compliance is None else list(compliance.failing),
                     below_floor=[] if compliance is None else list(compliance.below_floor),
-                    notes=(
-                        [] if compliance is None or compliance.note is None else [compliance.note]
-                    ),
+                    notes=([] if compliance is None or compliance.note is None else [compliance.note]),
                 )
             rows.append(row)
         out["units"] = rows
@@ -1471,9 +1440,7 @@ def _level_result(
         if profile.composite_thresholds is not None and cvs and len(defined) == len(cvs)
         else None
     )
-    composite_threshold = (
-        profile.composite_thresholds.get(level) if profile.composite_thresholds else None
-    )
+    composite_threshold = profile.composite_thresholds.get(level) if profile.composite_thresholds else None
     verdict: bool | None
     if not rows:
         verdict = None
