@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("schools.urls")),
     path("", include("indicators.urls")),
     path("", include("plans.urls")),
+    path("", include("reports.urls")),
     path("", include("audit.urls")),
     path("", include("assessment.urls")),
 ]

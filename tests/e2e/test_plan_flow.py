@@ -116,8 +116,12 @@ def shot(page: Page, folder: Path, name: str) -> Path:
     return path
 
 
+EDITS = ("goal_save", "goal_delete", "target_save", "target_delete")
+
+
 def actions(plan: SchoolPlan) -> list[str]:
-    return list(plan.events.order_by("at", "id").values_list("action", flat=True))
+    """The plan's workflow events (goal and target edits are recorded too, but left out here)."""
+    return [a for a in plan.events.order_by("at", "id").values_list("action", flat=True) if a not in EDITS]
 
 
 def add_target(page: Page, goal_id: int, fields: dict[str, str], selects: dict[str, str]) -> Response:

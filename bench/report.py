@@ -1,0 +1,481 @@
+"""Benchmark of the county report (issue #5): our render, a plain WeasyPrint render, reuse, memory.
+
+    .venv/bin/python -m bench report [--runs 3] [--keep-db] [--reuse-db] [--no-fonttools]
+
+Data: the demo county (core.demo.seed_demo, built through the services) grown to 60 evaluation
+units under quality-2017 with extra schools added through the same services, then recomputed.
+Its county report is about 20 A4 pages.
+
+Rows (each cold row is a fresh subprocess, after Django setup, DEBUG off, median of --runs):
+* ours, cold: reports.services.render_document (context from the stored result, template,
+  WeasyPrint with the report font and the safe fetcher), first render in the process;
+* ours, warm: a second render in the same process (a worker's next job: fonts and stylesheet
+  already loaded);
+* plain: the same HTML rendered the plain way: `HTML(string=…).write_pdf(stylesheets=[…])` with
+  the stylesheet's rules but the system's default CJK font (Noto Sans CJK SC, no @font-face),
+  WeasyPrint's default URL fetcher and default options. Our row compares with it stage for
+  stage (HTML to PDF);
+* plain, fontTools subsetting: the same, with WeasyPrint's fontTools subsetter (what it uses
+  when HarfBuzz-subset is missing); for information, it is the set-up the issue measured;
+* reused report served: a second request with unchanged inputs through the Django test client
+  (POST to the report page: fingerprint, reuse, redirect; then GET of the file), median of 20;
+* peak RSS: `ru_maxrss` of the cold subprocess (Python, Django and WeasyPrint included).
+
+It creates its own database (BENCH_REPORT_DATABASE_URL, default
+postgres://postgres@127.0.0.1:5432/balance_bench_report) and drops it at the end; it refuses
+`balance`, `postgres`, `template*` and `test*`. The machine is shared: the closing line gives the
+load average, and CPU seconds are printed next to wall times.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/balance_bench_report"
+DISTRICT, YEAR, PROFILE = "130188", 2026, "quality-2017"
+TARGET_UNITS = 60
+# Targets of issue #5 on a 2-core machine.
+COLD_TARGET = 3.0
+RATIO_TARGET = 4.0
+REUSE_TARGET = 0.050
+MEMORY_TARGET = 500 * 1024 * 1024
+
+
+# --- parent ---------------------------------------------------------------------------------
+
+
+def _database_url() -> str:
+    url = os.environ.get("BENCH_REPORT_DATABASE_URL", DEFAULT_URL)
+    name = urlsplit(url).path.lstrip("/")
+    if not name or name in ("balance", "postgres") or name.startswith(("test", "template")):
+        sys.exit(f"bench: refusing to create or drop database {name!r}; set BENCH_REPORT_DATABASE_URL")
+    return url
+
+
+def _admin(url: str, sql: str, params: list[Any] | None = None) -> Any:
+    import psycopg
+
+    admin_url = urlunsplit(urlsplit(url)._replace(path="/postgres"))
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        return conn.execute(sql, params).fetchone() if params is not None else conn.execute(sql)
+
+
+def _child(url: str, *args: str) -> dict[str, Any]:
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL")}
+    env.update(
+        DATABASE_URL=url,
+        DJANGO_SETTINGS_MODULE="balance.settings",
+        DEBUG="false",
+        SECRET_KEY="bench-only-secret-key-not-for-production",  # noqa: S106 - a throwaway database
+        LOG_LEVEL="WARNING",
+        ALLOWED_HOSTS="testserver,127.0.0.1,localhost",  # the reuse row goes through the test client
+        MEDIA_ROOT=str(Path(os.environ.get("BENCH_REPORT_MEDIA", "/tmp/balance-bench-report-media"))),  # noqa: S108
+    )
+    cmd = [sys.executable, "-m", "bench", "report", "--child", *args]
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stdout[-4000:] + proc.stderr[-4000:])
+        raise SystemExit(f"bench: child {' '.join(args)} failed ({proc.returncode})")
+    out: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return out
+
+
+def _fmt_s(seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms" if seconds < 1 else f"{seconds:.2f} s"
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench report", description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=3, help="fresh processes per cold row (median)")
+    parser.add_argument("--keep-db", action="store_true", help="keep the bench database at the end")
+    parser.add_argument("--reuse-db", action="store_true", help="reuse a kept database and its data")
+    parser.add_argument("--no-fonttools", action="store_true", help="skip the fontTools-subsetting plain row")
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        return _child_main(args.child)
+
+    url = _database_url()
+    name = urlsplit(url).path.lstrip("/")
+    started = time.perf_counter()
+    load_before = os.getloadavg()[0]
+    exists = _admin(url, "SELECT 1 FROM pg_database WHERE datname = %s", [name]) is not None
+    if not args.reuse_db and exists:
+        _admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        exists = False
+    if not exists:
+        _admin(url, f'CREATE DATABASE "{name}"')
+    try:
+        print(f"bench report: database {name}; the demo county grown to {TARGET_UNITS} units ...")
+        sys.stdout.flush()
+        setup = _child(url, "setup")
+        print(f"  setup {setup['seconds']:.1f} s: {setup['schools']} schools, {setup['units']} units in the CV")
+        rows = _measure(url, args.runs, not args.no_fonttools)
+    finally:
+        if not args.keep_db:
+            _admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    status = _print_table(rows)
+    print(
+        f"machine: {os.cpu_count()} cores; load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after"
+        f" (other work slows every wall time; CPU seconds are less affected); whole bench"
+        f" {time.perf_counter() - started:.0f} s"
+    )
+    return status
+
+
+def _measure(url: str, runs: int, fonttools: bool) -> dict[str, Any]:
+    ours = []
+    ours_pdf = []
+    for i in range(runs):
+        print(f"  ours, cold + warm, run {i + 1}/{runs} ...")
+        sys.stdout.flush()
+        ours.append(_child(url, "ours"))
+        ours_pdf.append(_child(url, "ours-pdf"))
+    plain = []
+    for i in range(runs):
+        print(f"  plain, run {i + 1}/{runs} ...")
+        sys.stdout.flush()
+        plain.append(_child(url, "plain", "harfbuzz"))
+    plain_ft = None
+    if fonttools:
+        print("  plain with fontTools subsetting, 1 run ...")
+        sys.stdout.flush()
+        plain_ft = _child(url, "plain", "fonttools")
+    print("  reused report served, 20 requests ...")
+    sys.stdout.flush()
+    reuse = _child(url, "reuse")
+    return {"ours": ours, "ours_pdf": ours_pdf, "plain": plain, "plain_ft": plain_ft, "reuse": reuse}
+
+
+def _median(items: list[dict[str, Any]], key: str) -> float:
+    return float(statistics.median(item[key] for item in items))
+
+
+def _print_table(rows: dict[str, Any]) -> int:
+    ours, plain, plain_ft, reuse = rows["ours"], rows["plain"], rows["plain_ft"], rows["reuse"]
+    cold_total = _median(ours, "cold_total")
+    cold_pdf = _median(rows["ours_pdf"], "pdf")
+    warm_total = _median(ours, "warm_total")
+    plain_pdf = _median(plain, "pdf")
+    ratio = plain_pdf / cold_pdf
+    peak = max(o["peak_rss"] for o in ours)
+    pages = ours[0]["pages"]
+    table = [
+        ("row", "wall", "CPU", "pages", "target", "result"),
+        (
+            "ours, cold (context + HTML + PDF)",
+            _fmt_s(cold_total),
+            _fmt_s(_median(ours, "cold_cpu")),
+            str(pages),
+            f"≤ {COLD_TARGET:g} s",
+            "PASS" if cold_total <= COLD_TARGET else "FAIL",
+        ),
+        ("ours, cold, HTML → PDF only", _fmt_s(cold_pdf), _fmt_s(_median(rows["ours_pdf"], "cpu")), str(pages), "", ""),
+        ("ours, warm (same worker, next report)", _fmt_s(warm_total), _fmt_s(_median(ours, "warm_cpu")), "", "", ""),
+        (
+            "plain WeasyPrint, HTML → PDF",
+            _fmt_s(plain_pdf),
+            _fmt_s(_median(plain, "cpu")),
+            str(plain[0]["pages"]),
+            "",
+            "",
+        ),
+        (
+            "plain ÷ ours (HTML → PDF, cold)",
+            f"{ratio:.2f}×",
+            "",
+            "",
+            f"≥ {RATIO_TARGET:g}×",
+            _pass(ratio >= RATIO_TARGET),
+        ),
+    ]
+    if plain_ft is not None:
+        ratio_ft = plain_ft["pdf"] / cold_pdf
+        table += [
+            ("plain, fontTools subsetting (info)", _fmt_s(plain_ft["pdf"]), _fmt_s(plain_ft["cpu"]), "", "", ""),
+            (
+                "plain (fontTools) ÷ ours (info)",
+                f"{ratio_ft:.2f}×",
+                "",
+                "",
+                f"≥ {RATIO_TARGET:g}×",
+                _pass(ratio_ft >= RATIO_TARGET),
+            ),
+        ]
+    table += [
+        (
+            "reused report served (POST + GET file)",
+            _fmt_s(reuse["median"]),
+            "",
+            "",
+            f"≤ {REUSE_TARGET * 1000:g} ms",
+            _pass(reuse["median"] <= REUSE_TARGET and reuse["renders"] == 1),
+        ),
+        (
+            "peak RSS of a render subprocess",
+            f"{peak / 2**20:.0f} MiB",
+            "",
+            "",
+            f"≤ {MEMORY_TARGET // 2**20} MiB",
+            _pass(peak <= MEMORY_TARGET),
+        ),
+    ]
+    widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
+    for n, row in enumerate(table):
+        print("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)))
+        if n == 0:
+            print("  ".join("-" * w for w in widths))
+    print(
+        f"reuse: {reuse['median'] * 1000:.1f} ms median, {reuse['p95'] * 1000:.1f} ms p95 over {reuse['n']}"
+        f" (POST: fingerprint and reuse decision {reuse['post'] * 1000:.1f} ms; GET of the file"
+        f" {reuse['get'] * 1000:.1f} ms);"
+        f" fingerprint alone {reuse['fingerprint'] * 1000:.1f} ms, of which the assessment part"
+        f" {(reuse['fingerprint'] - reuse['fingerprint_without_assessment']) * 1000:.1f} ms;"
+        f" renders during the reuse run: {reuse['renders']}"
+    )
+    main_rows = [
+        cold_total <= COLD_TARGET,
+        ratio >= RATIO_TARGET,
+        reuse["median"] <= REUSE_TARGET,
+        peak <= MEMORY_TARGET,
+    ]
+    return 0 if all(main_rows) else 1
+
+
+def _pass(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
+
+
+# --- children -------------------------------------------------------------------------------
+
+
+def _django() -> None:
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+def _child_main(argv: list[str]) -> int:
+    _django()
+    mode = argv[0]
+    if mode == "setup":
+        out = _setup()
+    elif mode == "ours":
+        out = _ours()
+    elif mode == "ours-pdf":
+        out = _ours_pdf()
+    elif mode == "plain":
+        out = _plain(fonttools=argv[1] == "fonttools")
+    else:
+        out = _reuse()
+    print(json.dumps(out))
+    return 0
+
+
+def _setup() -> dict[str, Any]:
+    """The demo county plus schools added through the services until 60 units enter the CV."""
+    from django.core.management import call_command
+
+    from core.demo import DemoSchool, seed_demo, statistics_for
+    from core.models import User
+    from indicators.models import BalanceResult
+    from indicators.services import balance_recompute, profile_install_defaults
+    from schools import services
+    from schools.models import District
+
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0)
+    profile_install_defaults()
+    district = District.objects.filter(code=DISTRICT).first() or seed_demo()
+    bureau = User.objects.get(username="bureau")
+
+    def units() -> int:
+        balance_recompute(districts=[district], year=YEAR)
+        result = BalanceResult.objects.get(district=district, year=YEAR, profile_name=PROFILE, is_current=True)
+        return sum(1 for u in result.document["units"] if u["included"])
+
+    n = units()
+    index = 0
+    towns = ["东城", "西城", "南关", "北关", "新华", "和平", "建设", "胜利", "光明", "团结", "解放", "人民"]
+    while n < TARGET_UNITS:
+        for _ in range(TARGET_UNITS - n):
+            index += 1
+            junior = index % 3 == 0
+            spec = DemoSchool(
+                code=f"1301889{index:03d}",
+                name=f"清源县{towns[index % len(towns)]}第{index}{'初级中学' if junior else '小学'}",
+                school_type="junior" if junior else "primary",
+                area_type=("urban", "town", "rural")[index % 3],
+                size=300 + 97 * (index % 11),
+                quality=0.86 + 0.03 * (index % 8),
+            )
+            school = services.school_create(
+                district=district,
+                code=spec.code,
+                year=YEAR - 2,
+                user=bureau,
+                name=spec.name,
+                school_type=spec.school_type,
+                area_type=spec.area_type,
+            )
+            stats = services.statistics_save(
+                school=school, year=YEAR, raw=statistics_for(spec, 2, 0), user=bureau
+            ).statistics
+            services.statistics_submit(stats=stats, user=bureau)
+            services.statistics_approve(stats=stats, user=bureau)
+        n = units()
+    return {"seconds": time.perf_counter() - started, "schools": district.schools.count(), "units": n}
+
+
+def _rss() -> int:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def _ours() -> dict[str, Any]:
+    """The worker's first report in a fresh process (cold), then its next one (warm)."""
+    from reports.services import render_document
+    from schools.models import District
+
+    district = District.objects.get(code=DISTRICT)
+    base = _rss()
+    timings = []
+    for _ in range(2):
+        t0, c0 = time.perf_counter(), time.process_time()
+        data, pages = render_document(
+            kind="county", fmt="pdf", district=district, school=None, year=YEAR, profile_name=PROFILE
+        )
+        timings.append((time.perf_counter() - t0, time.process_time() - c0, pages, len(data)))
+    return {
+        "cold_total": timings[0][0],
+        "cold_cpu": timings[0][1],
+        "warm_total": timings[1][0],
+        "warm_cpu": timings[1][1],
+        "pages": timings[0][2],
+        "bytes": timings[0][3],
+        "peak_rss": _rss(),
+        "base_rss": base,
+    }
+
+
+def _ours_pdf() -> dict[str, Any]:
+    """Our HTML → PDF stage alone, first in a fresh process (as the plain row is measured)."""
+    from reports import pdf, selectors
+    from schools.models import District
+
+    district = District.objects.get(code=DISTRICT)
+    html = pdf.render_html(
+        "reports/pdf/county.html",
+        selectors.county_report_context(district=district, year=YEAR, profile_name=PROFILE),
+    )
+    t0, c0 = time.perf_counter(), time.process_time()
+    rendered = pdf.html_to_pdf(html)
+    return {"pdf": time.perf_counter() - t0, "cpu": time.process_time() - c0, "pages": rendered.pages}
+
+
+def _plain(*, fonttools: bool) -> dict[str, Any]:
+    """The same HTML, the plain way: system CJK font, default fetcher, default options."""
+    from django.conf import settings
+    from weasyprint import CSS, HTML
+
+    from reports.charts import REPORT_FONT
+    from reports.pdf import render_html
+    from reports.selectors import county_report_context
+    from schools.models import District
+
+    if fonttools:
+        from weasyprint.pdf import fonts
+
+        fonts.harfbuzz_subset = None  # WeasyPrint then subsets with fontTools
+    district = District.objects.get(code=DISTRICT)
+    html = render_html(
+        "reports/pdf/county.html", county_report_context(district=district, year=YEAR, profile_name=PROFILE)
+    )
+    html = html.replace(REPORT_FONT, 'font-family="Noto Sans CJK SC, sans-serif"')
+    static = Path(settings.BASE_DIR) / "static"
+    css = (static / "reports/print.css").read_text(encoding="utf-8")
+    css = re.sub(r"@font-face\s*{[^}]*}", "", css).replace('"Report Sans SC", ', "")
+    t0, c0 = time.perf_counter(), time.process_time()
+    document = HTML(string=html, base_url=static.as_uri() + "/").render(stylesheets=[CSS(string=css)])
+    document.write_pdf()
+    return {"pdf": time.perf_counter() - t0, "cpu": time.process_time() - c0, "pages": len(document.pages)}
+
+
+def _reuse() -> dict[str, Any]:
+    from unittest import mock
+
+    from django.test import Client
+    from django.urls import reverse
+
+    from core.models import User
+    from reports import selectors, services
+    from schools.models import District
+
+    district = District.objects.get(code=DISTRICT)
+    client = Client()
+    client.force_login(User.objects.get(username="inspector"))
+    page = reverse("reports:district_reports", args=[district.code])
+    form = {"kind": "county", "year": YEAR, "profile": PROFILE, "fmt": "pdf"}
+    # DEBUG is off, so session cookies are Secure: the client speaks "HTTPS" (secure=True).
+    first = client.post(page, form, secure=True)  # the first request renders (tasks run in-process without REDIS_URL)
+    assert first.status_code == 302 and "job=" in first["Location"], (first.status_code, first.get("Location"))
+    real = services.render_document
+    calls = []
+
+    def counting(**kwargs: Any) -> Any:
+        calls.append(kwargs)
+        return real(**kwargs)
+
+    times, posts, gets = [], [], []
+    with mock.patch.object(services, "render_document", side_effect=counting):
+        for _ in range(20):
+            t0 = time.perf_counter()
+            response = client.post(page, form, secure=True)
+            t1 = time.perf_counter()
+            job_id = int(response["Location"].rsplit("=", 1)[1])
+            download = client.get(reverse("reports:job_download", args=[job_id]), secure=True)
+            body = download.getvalue()
+            t2 = time.perf_counter()
+            times.append(t2 - t0)
+            posts.append(t1 - t0)
+            gets.append(t2 - t1)
+            assert body.startswith(b"%PDF")
+    t0 = time.perf_counter()
+    for _ in range(20):
+        selectors.report_identity(
+            kind="county", fmt="pdf", district=district, school=None, year=YEAR, profile_name=PROFILE
+        )
+    fingerprint = (time.perf_counter() - t0) / 20
+    # What the fingerprint costs without the assessment part (its fallback identity hashes the
+    # whole assessment report; assessment.selectors.report_identity would replace it).
+    with mock.patch("reports.sections.assessment_identity", return_value=""):
+        t0 = time.perf_counter()
+        for _ in range(20):
+            selectors.report_identity(
+                kind="county", fmt="pdf", district=district, school=None, year=YEAR, profile_name=PROFILE
+            )
+        without = (time.perf_counter() - t0) / 20
+    times.sort()
+    return {
+        "median": statistics.median(times),
+        "p95": times[int(len(times) * 0.95) - 1],
+        "n": len(times),
+        "renders": 1 + len(calls),
+        "fingerprint": fingerprint,
+        "fingerprint_without_assessment": without,
+        "post": statistics.median(posts),
+        "get": statistics.median(gets),
+    }
