@@ -596,3 +596,57 @@ def _problems_section(district: District, year: int) -> dict[str, Any]:
         "c": closed,
     }
     return {"has_data": bool(rows), "verdict": (open_count == 0) if rows else None, "rows": rows, "summary": summary}
+
+
+def report_identity(district: District, year: int, profile_name: str) -> str:
+    """A cheap identity of everything `report_sections` reads from this app, for report reuse.
+
+    It changes whenever an entered figure, an evidence file, the survey (its settings, state or
+    responses), the checklist version or a problem changes. The statistics the automatic items
+    judge are already part of the report's fingerprint (the balance result's input fingerprint).
+    """
+    import hashlib
+
+    from django.db.models import Max
+
+    from assessment.models import ItemEvidence
+
+    profile = district_profile(district, profile_name)
+    checklist = checklist_version_for(profile) if profile is not None else None
+    entries = ItemEntry.objects.filter(district=district, year=year).aggregate(n=Count("id"), last=Max("updated_at"))
+    evidence = ItemEvidence.objects.filter(entry__district=district, entry__year=year).aggregate(
+        n=Count("id"), last=Max("id")
+    )
+    problems = Problem.objects.filter(district=district, year=year).aggregate(n=Count("id"), last=Max("updated_at"))
+    survey = Survey.objects.filter(district=district, year=year).first()
+    survey_part: tuple[Any, ...] = ()
+    if survey is not None:
+        responses = SurveyResponse.objects.filter(survey=survey).aggregate(n=Count("id"), last=Max("id"))
+        survey_part = (
+            survey.pk,
+            survey.state,
+            survey.closed_at,
+            survey.population,
+            survey.sample_permille,
+            survey.parent_share,
+            survey.area_shares,
+            survey.positive_options,
+            survey.group_weights,
+            survey.rate_basis,
+            survey.threshold,
+            survey.veto,
+            responses["n"],
+            responses["last"],
+        )
+    parts = (
+        profile_name,
+        checklist.pk if checklist else None,
+        entries["n"],
+        entries["last"],
+        evidence["n"],
+        evidence["last"],
+        problems["n"],
+        problems["last"],
+        survey_part,
+    )
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
