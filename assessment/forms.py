@@ -3,32 +3,19 @@ answers) are checked by assessment.services.parse_entry / parse_answers instead.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from assessment.models import Problem
+from core.forms import JsonDefinitionForm
 from schools.models import District, School
 
 
-class ChecklistDefinitionForm(forms.Form):
-    definition = forms.CharField(
-        label=_("检查项定义(JSON)"), widget=forms.Textarea(attrs={"rows": 30, "class": "mono", "spellcheck": "false"})
-    )
-    note = forms.CharField(label=_("修订说明"), max_length=200)
-
-    def clean_definition(self) -> dict[str, Any]:
-        try:
-            data = json.loads(self.cleaned_data["definition"])
-        except json.JSONDecodeError as exc:
-            raise forms.ValidationError(
-                _("JSON 格式错误:第 %(line)s 行第 %(col)s 列") % {"line": exc.lineno, "col": exc.colno}
-            ) from exc
-        if not isinstance(data, dict):
-            raise forms.ValidationError(_("检查项定义应为 JSON 对象"))
-        return data
+class ChecklistDefinitionForm(JsonDefinitionForm):
+    definition_label = _("检查项定义(JSON)")
+    not_an_object = _("检查项定义应为 JSON 对象")
 
 
 class ProblemForm(forms.Form):

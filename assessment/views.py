@@ -181,15 +181,7 @@ def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
     """Evidence is only ever downloaded as an attachment, never shown inline from our origin."""
     evidence = get_object_or_404(ItemEvidence.objects.select_related("entry__district"), pk=pk)
     access.get_district_for_user(request.user, evidence.entry.district.code)
-    path = files.path_of(evidence.sha256)
-    if not path.exists():
-        raise Http404(_("文件不存在"))
-    response = FileResponse(
-        path.open("rb"), as_attachment=True, filename=evidence.original_name, content_type="application/octet-stream"
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return files.download(evidence.sha256, evidence.original_name)
 
 
 @login_required
