@@ -103,11 +103,13 @@ class ResultViewSet(viewsets.ReadOnlyModelViewSet[BalanceResult]):
     filterset_class = ResultFilter
 
     def get_queryset(self) -> QuerySet[BalanceResult]:
-        return (
+        results = (
             BalanceResult.objects.filter(district__in=access.district_scope(self.request.user), is_current=True)
             .select_related("district", "profile_version")
             .order_by("district__code", "year", "profile_name")
         )
+        # The list shows no document: each is ~0.5 MB of JSON for a 200-school county.
+        return results.defer("document") if self.action == "list" else results
 
     @extend_schema(parameters=[OpenApiParameter("full", bool, description="含计算过程的完整文档")])
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
