@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.functional import SimpleLazyObject
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -39,7 +43,8 @@ def balance_page(request: HttpRequest, district_code: str, year: int, profile: s
         raise Http404(_("该区县未采用此评估规则"))
     result = selectors.balance_result_get(district=district, year=year, profile_name=profile)
     state = selectors.balance_state_get(district, year)
-    history = list(selectors.balance_results_for_district(district, profile))
+    # The history's documents are loaded only if its trend chart is not cached yet.
+    history = list(selectors.balance_results_for_district(district, profile).defer("document"))
     context = {
         "district": district,
         "year": year,
@@ -52,18 +57,35 @@ def balance_page(request: HttpRequest, district_code: str, year: int, profile: s
     }
     if result is not None:
         document = result.document
-        levels = presentation.level_views(document)
-        for level in levels:
-            level["chart"] = mark_safe(level["chart"])  # noqa: S308 - built by charts.py, text escaped there
+
+        def levels() -> list[dict[str, Any]]:
+            views = presentation.level_views(document)
+            for level in views:
+                level["chart"] = mark_safe(level["chart"])  # noqa: S308 - built by charts.py, text escaped there
+            return views
+
+        # The per-level and per-school sections are cached as rendered HTML, keyed by the result's
+        # id (a recompute makes a new row, so a new key): these are computed only on a miss.
         context.update(
             document=document,
-            levels=levels,
-            units=presentation.unit_rows(document),
-            rules=list(presentation.rules_by_key(document).values()),
+            levels=SimpleLazyObject(levels),
+            units=SimpleLazyObject(lambda: presentation.unit_rows(document)),
+            rules=SimpleLazyObject(lambda: list(presentation.rules_by_key(document).values())),
             county_passes=presentation.county_verdict(document),
-            trends=_trends(history),
+            trends=_cached_trends(history),
         )
     return render(request, "indicators/balance_page.html", context)
+
+
+def _cached_trends(history: list[BalanceResult]) -> list[dict[str, str]]:
+    """The trend charts, cached by the ids of the results they are drawn from."""
+    key = "balance-trends:" + get_language() + ":" + ",".join(str(r.pk) for r in history)
+
+    def draw() -> list[dict[str, str]]:
+        return [{"label": t["label"], "svg": str(t["svg"])} for t in _trends(history)]
+
+    charts: list[dict[str, str]] = cache.get_or_set(key, draw, timeout=24 * 3600) or []
+    return [{"label": c["label"], "svg": mark_safe(c["svg"])} for c in charts]  # noqa: S308 - drawn by charts.py
 
 
 def _trends(history: list[BalanceResult]) -> list[dict[str, str]]:
