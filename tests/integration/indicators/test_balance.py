@@ -110,3 +110,24 @@ def test_the_balance_page_shows_the_stored_figures_and_stale_state(county: Distr
 def test_the_balance_page_of_an_unused_profile_is_404(county: District, bureau_client: Client) -> None:
     url = reverse("indicators:balance_page", args=[county.code, YEAR, "no-such-profile"])
     assert bureau_client.get(url).status_code == 404
+
+
+def test_the_cached_page_sections_follow_a_recompute(
+    county: District, bureau_client: Client, school_a1: School, django_capture_on_commit_callbacks: Any
+) -> None:
+    url = reverse("indicators:balance_page", args=[county.code, YEAR, "quality-2017"])
+    assert "需增加教学及辅助用房 450 m²" in bureau_client.get(url).content.decode()  # fills the cache
+    third = School.objects.get(code="1101010009")
+    stats = third.statistics.get(year=YEAR)
+    with django_capture_on_commit_callbacks(execute=True):
+        from schools import services as school_services
+
+        school_services.statistics_save(
+            school=third,
+            year=YEAR,
+            raw={**school_services.stat_values(stats), "teaching_area": 1200},
+            user=None,
+            expected_revision=stats.revision,
+        )
+    page = bureau_client.get(url).content.decode()
+    assert "需增加教学及辅助用房 150 m²" in page and "需增加教学及辅助用房 450 m²" not in page
