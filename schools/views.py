@@ -254,13 +254,7 @@ def school_create(request: HttpRequest, district_code: str) -> HttpResponse:
                 code=data["code"],
                 year=data["valid_from"],
                 user=access.acting_user(request),
-                name=data["name"],
-                school_type=data["school_type"],
-                parent=data["parent"],
-                ownership=data["ownership"],
-                county_run=data["county_run"],
-                area_type=data["area_type"],
-                note=data["note"],
+                **_version_fields(data),
             )
         except ValidationError as error:
             _add_errors(form, error)
@@ -293,17 +287,7 @@ def school_edit(request: HttpRequest, code: str) -> HttpResponse:
         data = form.cleaned_data
         try:
             services.school_change(
-                school=school,
-                year=data["valid_from"],
-                user=access.acting_user(request),
-                name=data["name"],
-                school_type=data["school_type"],
-                parent=data["parent"],
-                ownership=data["ownership"],
-                county_run=data["county_run"],
-                area_type=data["area_type"],
-                closed=data["closed"],
-                note=data["note"],
+                school=school, year=data["valid_from"], user=access.acting_user(request), **_version_fields(data)
             )
         except ValidationError as error:
             _add_errors(form, error)
@@ -315,6 +299,14 @@ def school_edit(request: HttpRequest, code: str) -> HttpResponse:
         "schools/school_form.html",
         {"form": form, "district": school.district, "school": school, "creating": False},
     )
+
+
+VERSION_FIELDS = ("name", "school_type", "parent", "ownership", "county_run", "area_type", "closed", "note")
+
+
+def _version_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """The school-version attributes a registry form submitted (`closed` only when editing)."""
+    return {key: data[key] for key in VERSION_FIELDS if key in data}
 
 
 def _add_errors(form: SchoolForm, error: ValidationError) -> None:
