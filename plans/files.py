@@ -6,14 +6,14 @@ MEDIA_ROOT/evidence/<sha256> (outside any URL) and only ever sent as downloads.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import zipfile
 from pathlib import Path
 
-from django.conf import settings
 from django.http import FileResponse, Http404
 from django.utils.translation import gettext as _
+
+from core.storage import private_dir, store_by_checksum
 
 MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy Office (.doc / .xls)
@@ -46,20 +46,12 @@ def sniff(head: bytes, data: bytes | None = None) -> str | None:
 
 
 def evidence_dir() -> Path:
-    path = Path(settings.MEDIA_ROOT) / "evidence"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return private_dir("evidence")
 
 
 def store(data: bytes) -> str:
-    """Write the bytes under their checksum (idempotent) and return the sha256."""
-    digest = hashlib.sha256(data).hexdigest()
-    target = evidence_dir() / digest
-    if not target.exists():
-        partial = target.with_suffix(".part")
-        partial.write_bytes(data)
-        partial.replace(target)  # atomic: a reader never sees half a file
-    return digest
+    """Write the bytes under their checksum (idempotent, atomic) and return the sha256."""
+    return store_by_checksum("evidence", data)
 
 
 def path_of(sha256: str) -> Path:

@@ -12,13 +12,11 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -26,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.models import User
+from core.storage import private_dir, store_by_checksum
 from core.years import current_school_year, school_year_label
 from schools import importing, services, spreadsheet
 from schools.fields import AREA_TYPES, FACILITY_KEYS, OWNERSHIPS, SCHOOL_TYPES, STAT_KEYS
@@ -38,20 +37,12 @@ log = logging.getLogger(__name__)
 
 
 def imports_dir() -> Path:
-    path = Path(settings.MEDIA_ROOT) / "imports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return private_dir("imports")
 
 
 def _store(data: bytes) -> str:
     """Keep an upload under its checksum (idempotent, atomic) and return the sha256."""
-    digest = hashlib.sha256(data).hexdigest()
-    target = imports_dir() / digest
-    if not target.exists():
-        partial = target.with_suffix(".part")
-        partial.write_bytes(data)
-        partial.replace(target)
-    return digest
+    return store_by_checksum("imports", data)
 
 
 def import_file(job: ImportJob) -> bytes:
