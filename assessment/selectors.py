@@ -602,51 +602,51 @@ def report_identity(district: District, year: int, profile_name: str) -> str:
     """A cheap identity of everything `report_sections` reads from this app, for report reuse.
 
     It changes whenever an entered figure, an evidence file, the survey (its settings, state or
-    responses), the checklist version or a problem changes. The statistics the automatic items
-    judge are already part of the report's fingerprint (the balance result's input fingerprint).
+    responses), the checklist version or a problem changes: one statement (core.identity) after
+    the profile and checklist lookups. The statistics the automatic items judge and the county
+    figures are part of the report's own fingerprint (reports.identity).
     """
     import hashlib
 
-    from django.db.models import Max
-
-    from assessment.models import ItemEvidence
+    from core.identity import Part, digest_rows
 
     profile = district_profile(district, profile_name)
     checklist = checklist_version_for(profile) if profile is not None else None
-    entries = ItemEntry.objects.filter(district=district, year=year).aggregate(n=Count("id"), last=Max("updated_at"))
-    evidence = ItemEvidence.objects.filter(entry__district=district, entry__year=year).aggregate(
-        n=Count("id"), last=Max("id")
-    )
-    problems = Problem.objects.filter(district=district, year=year).aggregate(n=Count("id"), last=Max("updated_at"))
-    survey = Survey.objects.filter(district=district, year=year).first()
-    survey_part: tuple[Any, ...] = ()
-    if survey is not None:
-        responses = SurveyResponse.objects.filter(survey=survey).aggregate(n=Count("id"), last=Max("id"))
-        survey_part = (
-            survey.pk,
-            survey.state,
-            survey.closed_at,
-            survey.population,
-            survey.sample_permille,
-            survey.parent_share,
-            survey.area_shares,
-            survey.positive_options,
-            survey.group_weights,
-            survey.rate_basis,
-            survey.threshold,
-            survey.veto,
-            responses["n"],
-            responses["last"],
-        )
-    parts = (
-        profile_name,
-        checklist.pk if checklist else None,
-        entries["n"],
-        entries["last"],
-        evidence["n"],
-        evidence["last"],
-        problems["n"],
-        problems["last"],
-        survey_part,
-    )
-    return hashlib.sha256(repr(parts).encode()).hexdigest()
+    this_year = "district_id = %s AND year = %s"
+    params = [district.pk, year]
+    parts = {
+        "entry": Part("assessment_itementry", ["COUNT(*)", "MAX(updated_at)"], this_year, params),
+        "evidence": Part(
+            "assessment_itemevidence",
+            ["COUNT(*)", "MAX(id)"],
+            f"entry_id IN (SELECT id FROM assessment_itementry WHERE {this_year})",  # noqa: S608 - constants
+            params,
+        ),
+        "problem": Part("assessment_problem", ["COUNT(*)", "MAX(updated_at)"], this_year, params),
+        "survey": Part("assessment_survey", SURVEY_IDENTITY, this_year, params),
+        "response": Part(
+            "assessment_surveyresponse",
+            ["COUNT(*)", "MAX(id)"],
+            f"survey_id IN (SELECT id FROM assessment_survey WHERE {this_year})",  # noqa: S608 - constants
+            params,
+        ),
+    }
+    head = repr((profile_name, checklist.pk if checklist else None))
+    return hashlib.sha256(f"{head}|{digest_rows(parts)}".encode()).hexdigest()
+
+
+# The survey settings a report's 社会认可度 section depends on.
+SURVEY_IDENTITY = [
+    "id",
+    "state",
+    "closed_at",
+    "population",
+    "sample_permille",
+    "parent_share",
+    "area_shares",
+    "positive_options",
+    "group_weights",
+    "rate_basis",
+    "threshold",
+    "veto",
+]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import FloatField, Q, QuerySet
+from django.db.models import Exists, FloatField, OuterRef, Q, QuerySet
 from django.db.models.functions import Cast
 
 from indicators.formulas import SchoolRecord
@@ -96,9 +96,16 @@ def county_inputs(district_ids: Sequence[int], year: int) -> dict[int, CountyInp
 
 
 def profiles_for_district(district: District) -> list[RuleProfile]:
-    """The profiles a district is evaluated under: its own choice, else the national defaults."""
-    chosen = list(district.rule_profiles.all())
-    return chosen or list(RuleProfile.objects.filter(province=""))
+    """The profiles a district is evaluated under: its own choice, else the national defaults.
+
+    One query for both (it is asked several times on a report request).
+    """
+    chosen_here = RuleProfile.districts.through.objects.filter(district=district, ruleprofile=OuterRef("pk"))
+    candidates = list(
+        RuleProfile.objects.annotate(chosen=Exists(chosen_here)).filter(Q(chosen=True) | Q(province=""))
+    )
+    chosen: list[RuleProfile] = [p for p in candidates if p.chosen]
+    return chosen or [p for p in candidates if p.province == ""]
 
 
 def current_versions(profiles: Iterable[RuleProfile]) -> list[RuleProfileVersion]:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db.models import Count, Max, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from core import access
@@ -22,10 +22,11 @@ from core.years import school_year_label
 from indicators import presentation
 from indicators.models import BalanceResult, BalanceState, RuleProfile, RuleProfileVersion
 from indicators.selectors import profiles_for_district
-from plans.models import AnnualProgress, CountyFigure, CountyPlan, PlanTarget, ProgressItem, SchoolPlan
+from plans.models import SchoolPlan
 from plans.selectors import county_plan_board, county_plan_for, plan_target_rows, progress_overview
 from reports import content, sections
 from reports.charts import share_bars
+from reports.identity import data_identity
 from reports.models import ReportJob, ReportKind
 from schools.fields import OWNERSHIPS, SCHOOL_TYPES
 from schools.models import AnnualStatistics, District, School, SchoolVersion, StatisticsEvent
@@ -71,73 +72,24 @@ def template_digest() -> str:
     return digest.hexdigest()
 
 
-def _rows_digest(digest: Any, rows: Any) -> None:
-    for row in rows:
-        digest.update(repr(row).encode())
-    digest.update(b"|")
-
-
 def report_identity(
     *, kind: str, fmt: str, district: District, school: School | None, year: int, profile_name: str
 ) -> str:
-    """The fingerprint of a report: everything its file shows, in a dozen small queries.
+    """The fingerprint of a report: everything its file shows, read in one query (core.identity).
 
     Balance results by primary key and input fingerprint (their documents are not loaded),
-    the profile version, the staleness flag, the registry and statistics (count and last
-    change), the approval record, the county plan and figures, school plans, progress reports
-    and items, the district's own facts, the assessment data's identity and the report
-    templates. Same inputs give the same fingerprint, so the stored file is reused.
+    the staleness flag, the registry (every school version's shown fields), the statistics
+    (count and last change), the approval record, the school plans, their targets and progress,
+    the county plan, its targets and figures, the district's own facts, the assessment data's
+    identity and the report templates. Same inputs give the same fingerprint, so the stored
+    file is reused; any change the report would show gives a new one.
     """
     digest = hashlib.sha256()
     digest.update(f"{template_digest()}|{kind}|{fmt}|{year}|{profile_name}|".encode())
-    digest.update(f"{district.pk}|{district.code}|{district.name}|{district.resident_population}|".encode())
-    results = BalanceResult.objects.filter(district=district, profile_name=profile_name, is_current=True)
-    if kind == ReportKind.SCHOOL:
-        assert school is not None
-        digest.update(f"school:{school.pk}|{school.code}|".encode())
-        results = results.filter(year__lte=year)
-        stats: QuerySet[Any] = AnnualStatistics.objects.filter(school=school, year__lte=year)
-        versions: QuerySet[Any] = SchoolVersion.objects.filter(school=school)
-        plans: QuerySet[Any] = SchoolPlan.objects.filter(school=school)
-        events = StatisticsEvent.objects.filter(statistics__school=school, statistics__year=year)
-    else:
-        results = results.filter(year=year)
-        stats = AnnualStatistics.objects.filter(school__district=district, year=year)
-        versions = SchoolVersion.objects.filter(school__district=district)
-        plans = SchoolPlan.objects.filter(school__district=district)
-        events = StatisticsEvent.objects.filter(statistics__school__district=district, statistics__year=year)
-    _rows_digest(digest, results.order_by("year").values_list("pk", "year", "input_fingerprint", "profile_version_id"))
-    _rows_digest(digest, BalanceState.objects.filter(district=district, year=year).values_list("stale"))
-    _rows_digest(digest, [stats.aggregate(n=Count("pk"), last=Max("updated_at"))])
-    _rows_digest(digest, [versions.aggregate(n=Count("pk"), last=Max("pk"))])
-    _rows_digest(digest, [events.aggregate(n=Count("pk"), last=Max("pk"))])
-    _rows_digest(digest, plans.order_by("pk").values_list("pk", "status", "version", "updated_at"))
-    _rows_digest(
-        digest,
-        AnnualProgress.objects.filter(plan__in=plans)
-        .order_by("pk")
-        .values_list("pk", "status", "revision", "updated_at"),
-    )
-    _rows_digest(
-        digest,
-        ProgressItem.objects.filter(progress__plan__in=plans).order_by("pk").values_list("pk", "actual", "status"),
-    )
-    _rows_digest(
-        digest,
-        PlanTarget.objects.filter(goal__plan__in=plans).order_by("pk").values_list("pk", "name", "unit", "values"),
-    )
+    digest.update(f"{district.pk}|{district.code}|{district.name}|{district.province}|".encode())
+    digest.update(f"{district.resident_population}|".encode())
+    digest.update(data_identity(kind, district, school, year, profile_name).encode())
     if kind == ReportKind.COUNTY:
-        county_plans = CountyPlan.objects.filter(district=district)
-        _rows_digest(digest, county_plans.order_by("pk").values_list("pk", "start_year", "end_year", "title"))
-        _rows_digest(
-            digest,
-            county_plans.values_list("targets__pk", "targets__kind", "targets__year", "targets__value").order_by(
-                "targets__pk"
-            ),
-        )
-        _rows_digest(
-            digest, CountyFigure.objects.filter(district=district).order_by("pk").values_list("pk", "kind", "value")
-        )
         digest.update(f"assessment:{sections.assessment_identity(district, year, profile_name)}".encode())
     return digest.hexdigest()
 
