@@ -30,7 +30,7 @@ from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
 from django.conf import settings
-from django.template.loader import render_to_string
+from django.template.loader import get_template, render_to_string
 from django.utils import translation
 
 # WeasyPrint's step-by-step progress (it parses its own stylesheets on import, then logs a line
@@ -154,10 +154,31 @@ def _fewer_gc_passes() -> Iterator[None]:
         gc.set_threshold(*previous)
 
 
-def warm_up() -> None:
-    """Load this thread's font configuration and stylesheet now (a worker calls it at start)."""
+# A page that touches what every report uses: both weights of the report font, a table with a
+# repeated header, a running header and footer, an inline SVG chart.
+WARM_UP_HTML = """<!DOCTYPE html><html lang="zh-CN"><body><div class="title-string">预热</div>
+<section><h1>一、基本情况</h1><p>全县义务教育学校 12 所,<b>达标</b>。</p>
+<table class="small"><thead><tr><th>学校<span class="u">m²/生</span></th><th>值</th></tr></thead>
+<tbody><tr><td>城关第一小学</td><td class="num bad">4.50 ×</td></tr></tbody></table>
+<svg xmlns="http://www.w3.org/2000/svg" width="60" height="20" viewBox="0 0 60 20">
+<rect x="0" y="0" width="30" height="10" fill="#1d4e89"/>
+<text x="0" y="18" font-size="8" font-family="Report Sans SC">差异系数</text></svg></section></body></html>"""
+
+
+def warm_up(templates: tuple[str, ...] = ()) -> None:
+    """Make a worker's first report as fast as its next ones; a worker calls this when it starts.
+
+    Loads this thread's font configuration and stylesheet, compiles the report templates (with
+    the report language's translation catalogue) and renders a small page, which loads the fonts
+    into Pango and HarfBuzz and imports WeasyPrint's lazily loaded parts. Measured on the
+    60-unit county: the first report in a fresh process took 0.2-0.3 s longer than the next.
+    """
     try:
         _assets()
+        with translation.override(REPORT_LANGUAGE):
+            for name in templates:
+                get_template(name)
+        html_to_pdf(WARM_UP_HTML)
     except Exception:  # a worker must start even if warming fails; the first render will say why
         log.warning("could not warm up the report renderer", exc_info=True)
 

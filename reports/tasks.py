@@ -18,5 +18,5 @@ def render_report(self, job_id: int) -> str:  # type: ignore[no-untyped-def]
 @worker_process_init.connect
 @worker_init.connect
 def warm_up_renderer(**_kwargs: object) -> None:
-    """Load the report font and stylesheet when a worker (process) starts, not in its first job."""
-    pdf.warm_up()
+    """Load the report font, stylesheet and templates when a worker (process) starts, not in its first job."""
+    pdf.warm_up(tuple(services.TEMPLATES.values()))
