@@ -159,7 +159,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "indicators.tasks.recompute_all_balance",
         "schedule": 60 * 60 * 24,
     },
+    "daily-report-prune": {
+        "task": "reports.tasks.prune_reports",
+        "schedule": 60 * 60 * 24,
+    },
 }
+# Days a superseded report keeps its file (the newest of each report is always kept).
+REPORT_KEEP_DAYS = envint("REPORT_KEEP_DAYS", 30)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -8,7 +8,9 @@ Rules:
 - A render that fails leaves the job `failed` with a reason the page shows; a job stuck in
   queued/rendering for longer than STUCK_AFTER (a lost worker) is failed and replaced by the
   next request.
-- Files live under MEDIA_ROOT/reports/ (no URL; sent only by the download view).
+- Files live under MEDIA_ROOT/reports/ (no URL; sent only by the download view), named by
+  fingerprint. The newest report of each kind, format, district, school, year and profile keeps
+  its file; superseded ones lose it after REPORT_KEEP_DAYS (reports_prune, run daily).
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ import os
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -237,3 +240,71 @@ def store_file(fingerprint: str, fmt: str, data: bytes) -> str:
         Path(temporary).unlink(missing_ok=True)
         raise
     return relative.as_posix()
+
+
+# --- pruning ------------------------------------------------------------------------------------
+
+TEMPORARY_PREFIX = ".tmp-"  # store_file's partial writes
+
+
+@dataclass(frozen=True)
+class PruneResult:
+    jobs_cleared: int  # superseded reports whose file was deleted (the job stays listed)
+    files_deleted: int  # those files, plus leftovers no job names
+    bytes_freed: int
+
+
+def reports_prune(*, keep_days: int | None = None, now: datetime | None = None) -> PruneResult:
+    """Delete the files of superseded reports older than `keep_days` (REPORT_KEEP_DAYS).
+
+    The newest finished report of each kind, format, district, school, year and profile keeps
+    its file whatever its age: it is what a request with unchanged inputs reuses. An older one
+    was superseded by a render with changed inputs; after `keep_days` its file is deleted and
+    its job stays listed as cleared (a request that needs it again renders it anew). Files no
+    job names (a partial write, a job deleted) are deleted after the same time, and never before
+    a day: a worker may have just written one and not yet recorded it.
+    """
+    days = settings.REPORT_KEEP_DAYS if keep_days is None else keep_days
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=days)
+    orphan_cutoff = min(cutoff, now - timedelta(days=1))
+    done = ReportJob.objects.filter(status=JobStatus.DONE).exclude(file="")
+    newest: dict[tuple[object, ...], ReportJob] = {}
+    superseded: list[ReportJob] = []
+    for job in done.order_by("-finished_at", "-id"):
+        key = (job.kind, job.fmt, job.district_id, job.school_id, job.year, job.profile_name)
+        if key not in newest:
+            newest[key] = job
+        elif job.finished_at is not None and job.finished_at < cutoff:
+            superseded.append(job)
+    kept = {job.file for job in newest.values()}  # files are named by fingerprint: may be shared
+    root = Path(settings.MEDIA_ROOT)
+    freed = deleted = 0
+    for job in superseded:
+        if job.file not in kept:
+            size = _unlink(root / job.file)
+            deleted += size is not None
+            freed += size or 0
+    ReportJob.objects.filter(pk__in=[job.pk for job in superseded]).update(file="")
+    named = set(done.exclude(pk__in=[job.pk for job in superseded]).values_list("file", flat=True))
+    for path in sorted((root / REPORTS_DIR).rglob("*")):
+        relative = path.relative_to(root).as_posix()
+        if path.is_file() and relative not in named and _modified(path) < orphan_cutoff:
+            size = _unlink(path)
+            deleted += size is not None
+            freed += size or 0
+    return PruneResult(jobs_cleared=len(superseded), files_deleted=deleted, bytes_freed=freed)
+
+
+def _modified(path: Path) -> datetime:
+    return datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.get_current_timezone())
+
+
+def _unlink(path: Path) -> int | None:
+    """Delete a file; its size, or None when it was already gone."""
+    try:
+        size = path.stat().st_size
+        path.unlink()
+    except FileNotFoundError:
+        return None
+    return size

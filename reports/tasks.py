@@ -15,6 +15,13 @@ def render_report(self, job_id: int) -> str:  # type: ignore[no-untyped-def]
     return str(services.report_render(job_id=job_id).status)
 
 
+@shared_task
+def prune_reports() -> str:
+    """Daily: delete the files of superseded reports (reports.services.reports_prune)."""
+    result = services.reports_prune()
+    return f"{result.jobs_cleared} cleared, {result.files_deleted} files, {result.bytes_freed} bytes"
+
+
 @worker_process_init.connect
 @worker_init.connect
 def warm_up_renderer(**_kwargs: object) -> None:

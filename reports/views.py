@@ -132,7 +132,9 @@ def job_status(request: HttpRequest, pk: int) -> JsonResponse:
             "reason": job.reason,
             "pages": job.pages,
             "size": job.size,
-            "download_url": reverse("reports:job_download", args=[job.pk]) if job.status == JobStatus.DONE else None,
+            "download_url": reverse("reports:job_download", args=[job.pk])
+            if job.status == JobStatus.DONE and job.file
+            else None,
         },
         headers={"Cache-Control": "no-store"},
     )
