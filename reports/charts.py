@@ -13,6 +13,7 @@ from indicators.charts import BAD, FONT, INK, LINE, MUTED, OK
 
 # The report's own subset font first (static/reports/fonts), the system CJK font for the rest.
 BRAND = "#1d4e89"
+LABEL_ROOM = 16  # px above a bar for its value (11 px text and a gap)
 REPORT_FONT = 'font-family="Report Sans SC, Noto Sans CJK SC, sans-serif"'
 
 
@@ -83,12 +84,16 @@ def share_bars(
 
 
 def met_histogram(counts: Sequence[tuple[str, int, bool]], *, title: str, width: int = 600) -> str:
-    """Vertical bars: how many schools met 7, 6, 5 … indicators; `passing` bars are green."""
-    height, top, bottom, left = 170, 24, 24, 30
+    """Vertical bars: how many schools met 7, 6, 5 … indicators; `passing` bars are green.
+
+    The tallest bar leaves LABEL_ROOM under the title for its count, so the two never overlap.
+    """
+    height, top, bottom, left = 186, 24, 24, 30
     plot_h = height - top - bottom
     n = max(len(counts), 1)
     slot = (width - left) / n
     vmax = max([1, *[c for _l, c, _p in counts]])
+    bar_room = plot_h - LABEL_ROOM
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
         f'aria-label="{escape(title)}">',
@@ -96,7 +101,7 @@ def met_histogram(counts: Sequence[tuple[str, int, bool]], *, title: str, width:
         f'<line x1="{left}" y1="{top + plot_h}" x2="{width}" y2="{top + plot_h}" stroke="{LINE}"/>',
     ]
     for i, (label, count, passing) in enumerate(counts):
-        h = plot_h * count / vmax
+        h = bar_room * count / vmax
         x = left + i * slot + slot * 0.2
         parts.append(
             f'<rect x="{x:.1f}" y="{top + plot_h - h:.1f}" width="{slot * 0.6:.1f}" height="{h:.1f}" '
