@@ -569,7 +569,7 @@ def _recognition_section(district: District, year: int) -> dict[str, Any]:
     if summary.plan is not None:
         text += _(";样本量要求 %(t)s 份(常住人口 %(p)s 的 %(m)s‰),家长不少于 %(pm)s 份") % {
             "t": summary.plan.total,
-            "p": survey.population,
+            "p": f"{survey.population:,}" if survey.population is not None else "—",  # as 基本情况 prints it
             "m": f"{float(survey.sample_permille):g}",
             "pm": summary.plan.parents_min,
         }
