@@ -101,9 +101,7 @@ def profiles_for_district(district: District) -> list[RuleProfile]:
     One query for both (it is asked several times on a report request).
     """
     chosen_here = RuleProfile.districts.through.objects.filter(district=district, ruleprofile=OuterRef("pk"))
-    candidates = list(
-        RuleProfile.objects.annotate(chosen=Exists(chosen_here)).filter(Q(chosen=True) | Q(province=""))
-    )
+    candidates = list(RuleProfile.objects.annotate(chosen=Exists(chosen_here)).filter(Q(chosen=True) | Q(province="")))
     chosen: list[RuleProfile] = [p for p in candidates if p.chosen]
     return chosen or [p for p in candidates if p.province == ""]
 

@@ -389,14 +389,28 @@ def _ensure_states(district_ids: Sequence[int], year: int, when: Any) -> None:
     )
 
 
+def balance_recompute_and_follow(
+    *, districts: Sequence[District], year: int, force: bool = False
+) -> list[BalanceResult]:
+    """balance_recompute, then what new results set off: the county assessment's problem lists.
+
+    Every entry point that stores results for users (the per-district task, the nightly job, the
+    recompute_balance command) goes through here; the problem lists follow after commit, one
+    queued sync per district whose result changed. balance_recompute alone is the engine (the
+    benchmarks time it).
+    """
+    results = balance_recompute(districts=districts, year=year, force=force)
+    if results:
+        from assessment.hooks import after_balance_recompute
+
+        after_balance_recompute(district_ids=[r.district_id for r in results], year=year)
+    return results
+
+
 def balance_recompute_one(*, district_id: int, year: int, force: bool = False) -> int:
     """Task entry point: recompute one district-year; reschedule if data changed meanwhile."""
     district = District.objects.get(pk=district_id)
-    results = balance_recompute(districts=[district], year=year, force=force)
-    if results:  # the county assessment's problem list follows new results (after commit)
-        from assessment.hooks import after_balance_recompute
-
-        after_balance_recompute(district_ids=[district_id], year=year)
+    results = balance_recompute_and_follow(districts=[district], year=year, force=force)
     state = BalanceState.objects.filter(district_id=district_id, year=year).first()
     if state and state.stale and state.queued_at is None:
         balance_mark_stale(district_id=district_id, year=year)

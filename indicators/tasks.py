@@ -43,5 +43,5 @@ def recompute_all_balance() -> int:
     districts = list(District.objects.all())
     total = 0
     for year in years:
-        total += len(services.balance_recompute(districts=districts, year=year))
+        total += len(services.balance_recompute_and_follow(districts=districts, year=year))
     return total

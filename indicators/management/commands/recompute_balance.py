@@ -10,7 +10,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from indicators.services import balance_recompute
+from indicators.services import balance_recompute_and_follow
 from schools.models import AnnualStatistics, District
 
 
@@ -33,7 +33,7 @@ class Command(BaseCommand):
         district_list = list(districts)
         for year in years:
             started = time.perf_counter()
-            results = balance_recompute(districts=district_list, year=year, force=options["force"])
+            results = balance_recompute_and_follow(districts=district_list, year=year, force=options["force"])
             elapsed = time.perf_counter() - started
             self.stdout.write(
                 f"{year}: {len(district_list)} 个区县,新结果 {len(results)} 份,用时 {elapsed:.2f} s"

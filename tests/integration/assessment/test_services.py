@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from io import StringIO
 from typing import Any
 
 import pytest
@@ -581,6 +582,28 @@ def test_a_balance_recompute_syncs_the_problem_list_after_commit(
     approved(school_a1, sports_area="4000")
     with django_capture_on_commit_callbacks(execute=True):
         balance_recompute_one(district_id=district_a.pk, year=YEAR)
+    assert Problem.objects.filter(key=UNIT_KEY, state="open").exists()
+
+
+def test_the_nightly_recompute_syncs_the_problem_list_too(
+    district_a: District, school_a1: School, django_capture_on_commit_callbacks: Any
+) -> None:
+    from indicators.tasks import recompute_all_balance
+
+    approved(school_a1, sports_area="4000")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert recompute_all_balance() >= 1
+    assert Problem.objects.filter(key=UNIT_KEY, state="open").exists()
+
+
+def test_the_recompute_command_syncs_the_problem_list_too(
+    district_a: District, school_a1: School, django_capture_on_commit_callbacks: Any
+) -> None:
+    from django.core.management import call_command
+
+    approved(school_a1, sports_area="4000")
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("recompute_balance", "--district", district_a.code, "--year", str(YEAR), stdout=StringIO())
     assert Problem.objects.filter(key=UNIT_KEY, state="open").exists()
 
 
