@@ -5,6 +5,7 @@ one-time tokens, and the problem list opening and closing itself."""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from decimal import Decimal
 from io import StringIO
 from typing import Any
@@ -585,25 +586,28 @@ def test_a_balance_recompute_syncs_the_problem_list_after_commit(
     assert Problem.objects.filter(key=UNIT_KEY, state="open").exists()
 
 
-def test_the_nightly_recompute_syncs_the_problem_list_too(
-    district_a: District, school_a1: School, django_capture_on_commit_callbacks: Any
-) -> None:
+def _nightly(district: District) -> None:
     from indicators.tasks import recompute_all_balance
 
-    approved(school_a1, sports_area="4000")
-    with django_capture_on_commit_callbacks(execute=True):
-        assert recompute_all_balance() >= 1
-    assert Problem.objects.filter(key=UNIT_KEY, state="open").exists()
+    recompute_all_balance()
 
 
-def test_the_recompute_command_syncs_the_problem_list_too(
-    district_a: District, school_a1: School, django_capture_on_commit_callbacks: Any
-) -> None:
+def _command(district: District) -> None:
     from django.core.management import call_command
 
+    call_command("recompute_balance", "--district", district.code, "--year", str(YEAR), stdout=StringIO())
+
+
+@pytest.mark.parametrize("recompute", [_nightly, _command], ids=["nightly task", "recompute_balance command"])
+def test_every_recompute_entry_point_syncs_the_problem_list(
+    district_a: District,
+    school_a1: School,
+    django_capture_on_commit_callbacks: Any,
+    recompute: Callable[[District], None],
+) -> None:
     approved(school_a1, sports_area="4000")
     with django_capture_on_commit_callbacks(execute=True):
-        call_command("recompute_balance", "--district", district_a.code, "--year", str(YEAR), stdout=StringIO())
+        recompute(district_a)
     assert Problem.objects.filter(key=UNIT_KEY, state="open").exists()
 
 
