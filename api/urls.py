@@ -11,10 +11,12 @@ from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 from rest_framework.throttling import AnonRateThrottle
 
+from assessment.api import ProblemViewSet, SurveyViewSet
 from audit.api import AuditEventViewSet
 from core import auth
 from indicators.api import ProfileViewSet, ResultViewSet
 from plans.api import PlanViewSet, ProgressViewSet
+from reports.api import ReportJobViewSet
 from schools.api import DistrictViewSet, SchoolViewSet, StatisticsViewSet
 
 
@@ -51,6 +53,9 @@ router.register("results", ResultViewSet, basename="result")
 router.register("plans", PlanViewSet, basename="plan")
 router.register("progress", ProgressViewSet, basename="progress")
 router.register("audit", AuditEventViewSet, basename="audit")
+router.register("reports", ReportJobViewSet, basename="report")
+router.register("problems", ProblemViewSet, basename="problem")
+router.register("surveys", SurveyViewSet, basename="survey")
 
 app_name = "api"
 urlpatterns = [

@@ -292,9 +292,9 @@ def survey_summary(survey: Survey) -> SurveySummary:
     )
 
 
-def survey_live(survey: Survey) -> dict[str, Any]:
-    """The figures the bureau's survey page polls (JSON-safe)."""
-    summary = survey_summary(survey)
+def survey_live(survey: Survey, summary: SurveySummary | None = None) -> dict[str, Any]:
+    """The figures the bureau's survey page polls (JSON-safe); the API serves them too."""
+    summary = summary or survey_summary(survey)
     fulfilment = summary.fulfilment
     return {
         "responses": summary.responses,

@@ -182,7 +182,8 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "义务教育均衡发展管理平台 API",
     "DESCRIPTION": "Districts, schools, annual statistics and their workflow, rule profiles, stored balance "
-    "results, plans and progress. Keys follow the data dictionary. Row scope is the same as the pages.",
+    "results, plans and progress, the audit trail, the county problem list, survey results and report "
+    "jobs (request, status, download). Keys follow the data dictionary. Row scope is the same as the pages.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from core import access
@@ -520,6 +520,14 @@ def job_get_for_user(user: AnyUser, pk: int) -> ReportJob:
     else:
         access.get_district_for_user(user, job.district.code)
     return job
+
+
+def job_scope(user: AnyUser) -> QuerySet[ReportJob]:
+    """The report jobs a user may see: county reports of their districts, school reports of their schools."""
+    return ReportJob.objects.filter(
+        Q(kind=ReportKind.COUNTY, district__in=access.district_scope(user))
+        | Q(kind=ReportKind.SCHOOL, school__in=access.school_scope(user))
+    )
 
 
 def jobs_for_district(district: District, limit: int = 20) -> list[ReportJob]:

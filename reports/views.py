@@ -144,14 +144,23 @@ def job_status(request: HttpRequest, pk: int) -> JsonResponse:
 @require_GET
 def job_download(request: HttpRequest, pk: int) -> FileResponse:
     """The stored file, only as an attachment and only after the access check."""
-    job = selectors.job_get_for_user(request.user, pk)
+    return file_response(selectors.job_get_for_user(request.user, pk))
+
+
+CONTENT_TYPES = {
+    "pdf": "application/pdf",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def file_response(job: ReportJob) -> FileResponse:
+    """A job's stored file as an attachment that a browser will not run (pages and the API)."""
     path = selectors.job_file(job)
     if path is None:
         raise Http404(_("文件不存在,请重新生成"))
-    content_type = (
-        "application/pdf" if job.fmt == "pdf" else ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response = FileResponse(
+        path.open("rb"), as_attachment=True, filename=job.filename, content_type=CONTENT_TYPES[job.fmt]
     )
-    response = FileResponse(path.open("rb"), as_attachment=True, filename=job.filename, content_type=content_type)
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cache-Control"] = "private, no-store"

@@ -23,7 +23,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from assessment import selectors as assessment_selectors
 from assessment import services as assessment_services
-from assessment.models import ItemEvidence, Problem
+from assessment.models import ItemEvidence, Problem, Survey
 from audit.models import AuditEvent
 from core import access
 from core.models import Role, User
@@ -71,6 +71,7 @@ class Target:
     item_evidence: ItemEvidence
     survey_token: str  # a questionnaire link of district A's survey
     problem: Problem
+    problems_for_api: list[Problem]  # the API updates the first and closes the second
     report_job: ReportJob  # district A's county report (XLSX), rendered
     plan_to_approve: SchoolPlan  # a submitted plan the API approves (the review page takes submitted_plan)
     # Data exchange (issue #7): a checked import that changes school_a1's books, and another to cancel.
@@ -278,6 +279,33 @@ WALK: dict[str, Page] = {
     "audit:school_history": Page(school),
     "audit:district_history": Page(district),
     "api:progress-detail": Page(lambda t: [{"pk": t.plan.progress_reports.get().pk}], names=False),
+    "api:report-list": Page(
+        nothing,
+        scoped=False,
+        post=lambda t: {
+            "kind": "county",
+            "fmt": "pdf",
+            "district_code": t.district.code,
+            "year": YEAR,
+            "profile": profiles_for_district(t.district)[0].name,
+        },
+    ),
+    "api:report-detail": Page(lambda t: [{"pk": t.report_job.pk}], names=False),  # JSON of codes, no names
+    "api:problem-list": Page(
+        nothing, scoped=False, post=lambda t: {"district_code": t.district.code, "year": YEAR, "title": "越权问题"}
+    ),
+    "api:problem-detail": Page(lambda t: [{"pk": t.problem.pk}]),
+    "api:problem-update-problem": Page(
+        lambda t: [{"pk": t.problems_for_api[0].pk}],
+        get=False,
+        post=lambda t: {"owner": "越权", "deadline": None, "state": "in_progress"},
+    ),
+    "api:problem-close": Page(
+        lambda t: [{"pk": t.problems_for_api[1].pk}], get=False, post=lambda t: {"note": "越权关闭"}
+    ),
+    "api:survey-list": Page(nothing, scoped=False),
+    "api:survey-detail": Page(lambda t: [{"pk": Survey.objects.get(district=t.district, year=YEAR).pk}], names=False),
+    "api:report-download": Page(lambda t: [{"pk": t.report_job.pk}], names=False),
     # county assessment (issue #6)
     "assessment:home": Page(district),
     "assessment:overview": Page(assessed()),
@@ -439,6 +467,19 @@ def target(
         school=school_a1,
         user=bureau_user,
     )
+    problems_for_api = [
+        assessment_services.problem_create(
+            district=school_a1.district,
+            year=YEAR,
+            title=title,
+            detail="",
+            owner="",
+            deadline=None,
+            school=school_a1,
+            user=bureau_user,
+        )
+        for title in ("图书不足", "围墙破损")
+    ]
     with django_capture_on_commit_callbacks(execute=True):  # the render runs (Celery is eager here)
         report_job = report_services.report_request(
             user=bureau_user,
@@ -456,6 +497,7 @@ def target(
         item_evidence=entry.evidence.get(),
         survey_token=survey.links.order_by("id").first().token,  # type: ignore[union-attr]
         problem=problem,
+        problems_for_api=problems_for_api,
         district=school_a1.district,
         school=school_a1,
         point=point,

@@ -33,12 +33,16 @@ from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.config import SchemathesisConfig
 
+from assessment import services as assessment_services
+from assessment.models import Problem, Survey
 from audit.models import AuditEvent
 from balance.wsgi import application
 from core.models import User
 from indicators.models import BalanceResult
 from plans import services as plan_services
 from plans.models import SECTION_FIELDS, AnnualProgress, PlanArea, SchoolPlan
+from reports import services as report_services
+from reports.models import ReportJob
 from schools import services
 from schools.models import AnnualStatistics, School
 from tests.factories import YEAR, make_school, save_statistics
@@ -46,7 +50,7 @@ from tests.factories import YEAR, make_school, save_statistics
 MAX_EXAMPLES = 15
 DATA_ENTRY_EXAMPLES = 60
 # Years the dataset's schools are registered in (a body's "year" is one of them half of the time).
-BODY_VALUES = {"year": [YEAR, YEAR + 1, YEAR + 2]}
+BODY_VALUES: dict[str, list[Any]] = {"year": [YEAR, YEAR + 1, YEAR + 2], "profile": ["quality-2017", "basic-2012"]}
 
 CONFIG = SchemathesisConfig.from_dict(
     {
@@ -124,6 +128,28 @@ def dataset(
     build_plan(school_a1, YEAR + 6, principal)
     build_plan(school_a2, YEAR, principal, complete=False)
     assert BalanceResult.objects.filter(district=school_a1.district, is_current=True).exists()
+    # The county assessment: a problem, an open survey, and a finished report job with its file.
+    assessment_services.problem_create(
+        district=school_a1.district,
+        year=YEAR,
+        title="运动场地不足",
+        detail="",
+        owner="",
+        deadline=None,
+        school=school_a1,
+        user=bureau_user,
+    )
+    assessment_services.survey_open(district=school_a1.district, year=YEAR, user=bureau_user)
+    ReportJob.objects.create(
+        kind="county",
+        fmt="pdf",
+        district=school_a1.district,
+        year=YEAR,
+        profile_name="quality-2017",
+        fingerprint="0" * 64,
+        status="done",
+        file=report_services.store_file("0" * 64, "pdf", b"%PDF-1.4\n% report\n"),
+    )
 
     def ids(queryset: Any) -> list[str]:
         return [str(pk) for pk in queryset.order_by("pk").values_list("pk", flat=True)]
@@ -134,6 +160,9 @@ def dataset(
         "/api/v1/progress/": ids(AnnualProgress.objects.all()),
         "/api/v1/results/": ids(BalanceResult.objects.all()),
         "/api/v1/audit/": ids(AuditEvent.objects.all()),
+        "/api/v1/problems/": ids(Problem.objects.all()),
+        "/api/v1/surveys/": ids(Survey.objects.all()),
+        "/api/v1/reports/": ids(ReportJob.objects.all()),
         "district_code": [school_a1.district.code, school_b1.district.code],
         "school_code": [school_a1.code, school_a2.code, point.code, school_b1.code],
         "name": ["quality-2017", "basic-2012"],
