@@ -219,6 +219,30 @@ class CeleryWorker:
         """How many times `pattern` (a regex) occurs in the log after character offset `since`."""
         return len(re.findall(pattern, self.log()[since:]))
 
+    def wait_until_idle(self, *, quiet: float = 1.0, timeout: float = 60) -> None:
+        """Wait until every task the worker received has finished and none came for `quiet` s.
+
+        Writes in a test's set-up queue follow-up tasks (a coalesced recompute a few seconds
+        later, the problem sync it queues in turn); a test that compares what the data is before
+        and after must let them finish first.
+        """
+        deadline = time.monotonic() + timeout
+        idle_since: float | None = None
+        while time.monotonic() < deadline:
+            if not self.running:
+                raise RuntimeError(f"the worker stopped:\n{self.log()[-3000:]}")
+            log = self.log()
+            received = len(re.findall(r"Task [\w.]+\[[^\]]+\] received", log))
+            finished = len(re.findall(r"Task [\w.]+\[[^\]]+\] (?:succeeded|failed|raised|retry)", log))
+            if received == finished:
+                idle_since = idle_since or time.monotonic()
+                if time.monotonic() - idle_since >= quiet:
+                    return
+            else:
+                idle_since = None
+            time.sleep(0.05)
+        raise TimeoutError(f"the worker did not become idle:\n{self.log()[-3000:]}")
+
     def __enter__(self) -> Self:
         self.start()
         return self
