@@ -244,8 +244,6 @@ def store_file(fingerprint: str, fmt: str, data: bytes) -> str:
 
 # --- pruning ------------------------------------------------------------------------------------
 
-TEMPORARY_PREFIX = ".tmp-"  # store_file's partial writes
-
 
 @dataclass(frozen=True)
 class PruneResult:
@@ -271,7 +269,8 @@ def reports_prune(*, keep_days: int | None = None, now: datetime | None = None) 
     done = ReportJob.objects.filter(status=JobStatus.DONE).exclude(file="")
     newest: dict[tuple[object, ...], ReportJob] = {}
     superseded: list[ReportJob] = []
-    for job in done.order_by("-finished_at", "-id"):
+    fields = ("kind", "fmt", "district_id", "school_id", "year", "profile_name", "file", "finished_at")
+    for job in done.only(*fields).order_by("-finished_at", "-id"):
         key = (job.kind, job.fmt, job.district_id, job.school_id, job.year, job.profile_name)
         if key not in newest:
             newest[key] = job
