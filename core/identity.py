@@ -20,8 +20,11 @@ import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
 
 COLUMN = re.compile(r"^[a-z_][a-z0-9_]*$")
@@ -77,4 +80,24 @@ def digest_rows(parts: Mapping[str, Part]) -> str:
     for row in identity_rows(parts):
         digest.update(repr(row).encode())
         digest.update(b"\n")
+    return digest.hexdigest()
+
+
+@lru_cache(maxsize=32)
+def files_digest(sources: tuple[str, ...], salt: str = "") -> str:
+    """The sha256 of files and folders of the project (paths relative to BASE_DIR), once per process.
+
+    What shapes a stored or cached rendering (templates, stylesheets, fonts, the code that
+    formats, the translation catalogue) goes into its key, so a deployment that changes any of
+    it never serves what the earlier code made.
+    """
+    digest = hashlib.sha256(salt.encode())
+    root = Path(settings.BASE_DIR)
+    for source in sources:
+        path = root / source
+        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        for file in files:
+            if file.exists():
+                digest.update(str(file.relative_to(root)).encode())
+                digest.update(file.read_bytes())
     return digest.hexdigest()

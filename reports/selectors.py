@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +17,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from core import access
+from core.identity import files_digest
 from core.years import school_year_label
 from indicators import presentation
 from indicators.models import BalanceResult, BalanceState, RuleProfile, RuleProfileVersion
@@ -57,19 +57,9 @@ class ReportUnavailable(Exception):  # noqa: N818 - a condition the user is told
 # --- identity -----------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=1)
 def template_digest() -> str:
     """Hash of the report's templates, stylesheet, fonts and the code that shapes it (per process)."""
-    digest = hashlib.sha256(REPORT_VERSION.encode())
-    root = Path(settings.BASE_DIR)
-    for source in REPORT_SOURCES:
-        path = root / source
-        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-        for file in files:
-            if file.exists():
-                digest.update(str(file.relative_to(root)).encode())
-                digest.update(file.read_bytes())
-    return digest.hexdigest()
+    return files_digest(REPORT_SOURCES, REPORT_VERSION)
 
 
 def report_identity(
