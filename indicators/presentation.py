@@ -55,6 +55,41 @@ DEFAULT_RULE_TEXTS = (
     gettext_noop("元/生"),
     gettext_noop("册/生"),
     gettext_noop("人/生"),
+    # the gaps' labels (需增加…)
+    gettext_noop("高于规定学历教师"),
+    gettext_noop("县级以上骨干教师"),
+    gettext_noop("体育、艺术专任教师"),
+    gettext_noop("教学及辅助用房"),
+    gettext_noop("体育运动场馆"),
+    gettext_noop("仪器设备"),
+    gettext_noop("网络多媒体教室"),
+    gettext_noop("教学用计算机"),
+    gettext_noop("图书"),
+    gettext_noop("专任教师"),
+    gettext_noop("中级及以上职称教师"),
+    gettext_noop("m²"),
+)
+# Texts the engine (indicators/formulas.py, which knows nothing of Django) stores as they are, so
+# that pages can show them in the active language: exclusion reasons and notes without figures.
+# A unit test keeps this list and the engine's texts together. Texts with figures in them (a
+# teaching point's head count, a parent school's code) stay as stored.
+ENGINE_TEXTS = (
+    gettext_noop("民办学校,按规则不计入"),
+    gettext_noop("非县属学校(省市直属、高校附属或企业办学),按规则不计入"),
+    gettext_noop("特殊教育学校,不计入资源配置差异系数"),
+    gettext_noop("职业初中,不计入资源配置差异系数"),
+    gettext_noop("小学教学点,按规则不计入"),
+    gettext_noop("在校生为 0,不参与计算"),
+    gettext_noop("在校生未填报,不参与计算"),
+    gettext_noop("在校生为 0,无法评估"),
+    gettext_noop("均值为 0,差异系数无定义"),
+    gettext_noop("只有一所学校"),
+    gettext_noop("没有参与计算的学校"),
+    gettext_noop("本规则未设学校达标标准"),
+    gettext_noop("该学段没有参与计算的学校"),
+    gettext_noop("本学段未设综合差异系数标准"),
+    gettext_noop("有指标差异系数无定义,无法计算综合差异系数"),
+    gettext_noop("本学段未设差异系数标准"),
 )
 SUMMARY_UNIT_KEYS = (
     "school_code",
@@ -172,9 +207,54 @@ def unit_rows(document: dict[str, Any]) -> list[dict[str, Any]]:
                     "text": value_text(value, standard, met),
                 }
             )
-        rows.append({**unit, "cells": cells, "level_label": LEVEL_LABELS.get(unit["level"], unit["level"])})
+        rows.append(
+            {
+                **unit,
+                "cells": cells,
+                "level_label": LEVEL_LABELS.get(unit["level"], unit["level"]),
+                "reason_text": reason_text(unit, document["rules"]),
+                "gap_texts": [gap_text(gap, rules.get(key, {})) for key, gap in unit["gaps"].items()],
+                "note_texts": [engine_text(n) for n in unit.get("notes", [])],
+            }
+        )
     rows.sort(key=lambda r: (not r["included"], r["level"] != "primary", r["passes"] is not False, r["school_code"]))
     return rows
+
+
+def engine_text(text: str | None) -> str:
+    """A text the engine stored, in the active language when it is one of ENGINE_TEXTS."""
+    return _(text) if text else ""
+
+
+def reason_text(unit: dict[str, Any], rules: dict[str, Any]) -> str:
+    """Why a unit is not in the calculation, in the active language.
+
+    A teaching point below the minimum head count is worded from its figures (in Chinese word
+    for word the stored reason); other reasons without figures go through the catalogue.
+    """
+    minimum = (rules.get("scope") or {}).get("teaching_point_min_students")
+    if unit.get("excluded_code") == "teaching_point_small" and minimum is not None:
+        return _("教学点在校生 %(count)s 人,不足 %(minimum)s 人") % {"count": unit["students"], "minimum": minimum}
+    return engine_text(unit.get("excluded_reason"))
+
+
+def gap_text(gap: dict[str, Any], rule: dict[str, Any]) -> str:
+    """A unit's gap to the standard in words, in the active language, from the stored figures.
+
+    In Chinese this is word for word the text the engine stored with the gap (formulas._gap;
+    a test holds the two together): 需增加体育运动场馆 2,730 m², 需增加仪器设备 ¥48,561.
+    """
+    label = _display(rule.get("gap_label") or rule.get("label", ""))
+    if gap.get("shortfall") is None:
+        return _("%(label)s未填报") % {"label": label}
+    amount = f"{int(gap['shortfall']):,}"
+    if gap.get("unit") == "元":
+        return _("需增加%(label)s ¥%(amount)s") % {"label": label, "amount": amount}
+    return _("需增加%(label)s %(amount)s %(unit)s") % {
+        "label": label,
+        "amount": amount,
+        "unit": _display(gap.get("unit") or ""),
+    }
 
 
 def _formula(rule: dict[str, Any], unit: dict[str, Any]) -> str:

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core import access
+from core.identity import files_digest
 from indicators import presentation, selectors, services
 from indicators.charts import trend_lines
 from indicators.forms import DistrictProfilesForm, ProfileCreateForm, ProfileDefinitionForm
@@ -65,8 +66,10 @@ def balance_page(request: HttpRequest, district_code: str, year: int, profile: s
             return views
 
         # The per-level and per-school sections are cached as rendered HTML, keyed by the result's
-        # id (a recompute makes a new row, so a new key): these are computed only on a miss.
+        # id (a recompute makes a new row, so a new key), the language and the code that shapes
+        # them (a deployment that changes it starts afresh): these are computed only on a miss.
         context.update(
+            display_version=display_version(),
             document=document,
             levels=SimpleLazyObject(levels),
             units=SimpleLazyObject(lambda: presentation.unit_rows(document)),
@@ -77,9 +80,23 @@ def balance_page(request: HttpRequest, district_code: str, year: int, profile: s
     return render(request, "indicators/balance_page.html", context)
 
 
+# What shapes the cached sections of the balance page (see balance_page).
+DISPLAY_SOURCES = (
+    "templates/indicators/balance_page.html",
+    "indicators/presentation.py",
+    "indicators/charts.py",
+    "locale",
+)
+
+
+def display_version() -> str:
+    return files_digest(DISPLAY_SOURCES)[:16]
+
+
 def _cached_trends(history: list[BalanceResult]) -> list[dict[str, str]]:
     """The trend charts, cached by the ids of the results they are drawn from."""
-    key = "balance-trends:" + get_language() + ":" + ",".join(str(r.pk) for r in history)
+    ids = ",".join(str(r.pk) for r in history)
+    key = f"balance-trends:{display_version()}:{get_language()}:{ids}"
 
     def draw() -> list[dict[str, str]]:
         return [{"label": t["label"], "svg": str(t["svg"])} for t in _trends(history)]

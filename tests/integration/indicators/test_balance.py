@@ -131,3 +131,19 @@ def test_the_cached_page_sections_follow_a_recompute(
         )
     page = bureau_client.get(url).content.decode()
     assert "需增加教学及辅助用房 150 m²" in page and "需增加教学及辅助用房 450 m²" not in page
+
+
+def test_the_cached_page_sections_follow_the_language_and_a_new_deployment(
+    county: District, bureau_client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = reverse("indicators:balance_page", args=[county.code, YEAR, "quality-2017"])
+    assert "需增加教学及辅助用房 450 m²" in bureau_client.get(url).content.decode()  # fills the cache
+    english = bureau_client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "teaching and auxiliary rooms: 450 m² short" in english and "需增加" not in english
+    # New code that shapes the sections gets its own cache entries, not what the old code made.
+    from indicators import presentation, views
+
+    monkeypatch.setattr(presentation, "gap_text", lambda gap, rule: "新的措辞")
+    assert "需增加教学及辅助用房 450 m²" in bureau_client.get(url).content.decode()  # still cached
+    monkeypatch.setattr(views, "display_version", lambda: "next-release")
+    assert "新的措辞" in bureau_client.get(url).content.decode()
