@@ -112,3 +112,21 @@ def make_user(username: str, role: str, *, district: District | None = None, sch
         is_superuser=role == Role.ADMIN,
         is_staff=role == Role.ADMIN,
     )
+
+
+def make_problem(
+    district: District,
+    title: str,
+    *,
+    year: int = YEAR,
+    school: School | None = None,
+    user: User | None = None,
+    detail: str = "",
+    owner: str = "",
+) -> Any:
+    """A problem the bureau adds itself (assessment.services.problem_create), no deadline."""
+    from assessment import services as assessment_services
+
+    return assessment_services.problem_create(
+        district=district, year=year, title=title, detail=detail, owner=owner, deadline=None, school=school, user=user
+    )

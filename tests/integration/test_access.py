@@ -37,7 +37,7 @@ from schools import exchange, services
 from schools.models import AnnualStatistics, District, ImportJob, School, Status
 from schools.selectors import district_school_rows
 from schools.spreadsheet import write_workbook
-from tests.factories import YEAR, make_school, make_user, primary_values, save_statistics
+from tests.factories import YEAR, make_problem, make_school, make_user, primary_values, save_statistics
 
 pytestmark = pytest.mark.django_db
 
@@ -457,29 +457,9 @@ def target(
         uploads=[SimpleUploadedFile("佐证.pdf", b"%PDF-1.4\n% item evidence\n")],
     )
     survey = assessment_services.survey_open(district=school_a1.district, year=YEAR, user=bureau_user)
-    problem = assessment_services.problem_create(
-        district=school_a1.district,
-        year=YEAR,
-        title="运动场地不足",
-        detail="",
-        owner="基建科",
-        deadline=None,
-        school=school_a1,
-        user=bureau_user,
-    )
-    problems_for_api = [
-        assessment_services.problem_create(
-            district=school_a1.district,
-            year=YEAR,
-            title=title,
-            detail="",
-            owner="",
-            deadline=None,
-            school=school_a1,
-            user=bureau_user,
-        )
-        for title in ("图书不足", "围墙破损")
-    ]
+    problem = make_problem(school_a1.district, "运动场地不足", owner="基建科", school=school_a1, user=bureau_user)
+    titles = ("图书不足", "围墙破损")
+    problems_for_api = [make_problem(school_a1.district, t, school=school_a1, user=bureau_user) for t in titles]
     with django_capture_on_commit_callbacks(execute=True):  # the render runs (Celery is eager here)
         report_job = report_services.report_request(
             user=bureau_user,

@@ -17,7 +17,7 @@ from assessment import services
 from assessment.models import Problem, Survey, SurveyLink
 from core.models import User
 from schools.models import District, School
-from tests.factories import YEAR
+from tests.factories import YEAR, make_problem
 
 pytestmark = pytest.mark.django_db
 
@@ -37,15 +37,8 @@ def post(client: Client, url: str, data: Any) -> Any:
 
 @pytest.fixture
 def problem(district_a: District, school_a1: School, bureau_user: User) -> Problem:
-    return services.problem_create(
-        district=district_a,
-        year=YEAR,
-        title="功能室器材不足",
-        detail="音乐室缺少钢琴",
-        owner="城关一小",
-        deadline=None,
-        school=school_a1,
-        user=bureau_user,
+    return make_problem(
+        district_a, "功能室器材不足", detail="音乐室缺少钢琴", owner="城关一小", school=school_a1, user=bureau_user
     )
 
 

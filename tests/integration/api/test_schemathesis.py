@@ -45,7 +45,7 @@ from reports import services as report_services
 from reports.models import ReportJob
 from schools import services
 from schools.models import AnnualStatistics, School
-from tests.factories import YEAR, make_school, save_statistics
+from tests.factories import YEAR, make_problem, make_school, save_statistics
 
 MAX_EXAMPLES = 15
 DATA_ENTRY_EXAMPLES = 60
@@ -129,16 +129,7 @@ def dataset(
     build_plan(school_a2, YEAR, principal, complete=False)
     assert BalanceResult.objects.filter(district=school_a1.district, is_current=True).exists()
     # The county assessment: a problem, an open survey, and a finished report job with its file.
-    assessment_services.problem_create(
-        district=school_a1.district,
-        year=YEAR,
-        title="运动场地不足",
-        detail="",
-        owner="",
-        deadline=None,
-        school=school_a1,
-        user=bureau_user,
-    )
+    make_problem(school_a1.district, "运动场地不足", school=school_a1, user=bureau_user)
     assessment_services.survey_open(district=school_a1.district, year=YEAR, user=bureau_user)
     ReportJob.objects.create(
         kind="county",
