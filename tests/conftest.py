@@ -201,3 +201,19 @@ def principal_client(principal: User) -> Client:
 @pytest.fixture
 def inspector_client(inspector: User) -> Client:
     return login(inspector)
+
+
+@pytest.fixture
+def renders() -> Iterator[list[dict[str, Any]]]:
+    """Report renders replaced by a small fake PDF of 1 page ("%PDF-1.7 fake N"), counted; the
+    real renderer has its own tests (tests/integration/reports/test_report_content.py)."""
+    from unittest import mock
+
+    calls: list[dict[str, Any]] = []
+
+    def fake(**kwargs: Any) -> tuple[bytes, int]:
+        calls.append(kwargs)
+        return b"%PDF-1.7 fake " + str(len(calls)).encode(), 1
+
+    with mock.patch("reports.services.render_document", side_effect=fake):
+        yield calls

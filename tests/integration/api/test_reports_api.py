@@ -3,14 +3,12 @@
 Same rules as the report pages: county reports for the district's bureau, inspectors and
 administrators; school reports for the school's principal too. Unchanged inputs answer 200 with
 the finished job; a new report answers 202 with its job. Rendering is replaced by a small fake
-PDF here (the renderer has its own tests)."""
+PDF here (the `renders` fixture; the renderer has its own tests)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from unittest import mock
 
 import pytest
 from django.test import Client
@@ -31,18 +29,6 @@ PROFILE = "quality-2017"
 def media(settings: Any, tmp_path: Path) -> Path:
     settings.MEDIA_ROOT = str(tmp_path / "media")
     return tmp_path / "media"
-
-
-@pytest.fixture
-def renders() -> Iterator[list[dict[str, Any]]]:
-    calls: list[dict[str, Any]] = []
-
-    def fake(**kwargs: Any) -> tuple[bytes, int]:
-        calls.append(kwargs)
-        return b"%PDF-1.7 fake report " + str(len(calls)).encode(), 3
-
-    with mock.patch("reports.services.render_document", side_effect=fake):
-        yield calls
 
 
 @pytest.fixture
@@ -80,7 +66,7 @@ def test_a_county_report_is_queued_then_reused_and_downloaded(
     assert first["Location"] == reverse("api:report-detail", args=[job["id"]])
     assert (job["kind"], job["district_code"], job["school_code"], job["year"]) == ("county", "110101", None, YEAR)
     status = client.get(first["Location"]).json()
-    assert status["status"] == JobStatus.DONE and status["pages"] == 3
+    assert status["status"] == JobStatus.DONE and status["pages"] == 1
     assert status["download_url"] == reverse("api:report-download", args=[job["id"]])
 
     again = ask(client, district_code=district_a.code)
@@ -89,7 +75,7 @@ def test_a_county_report_is_queued_then_reused_and_downloaded(
 
     download = client.get(status["download_url"])
     assert download.status_code == 200 and download["Content-Type"] == "application/pdf"
-    assert download.getvalue().startswith(b"%PDF-1.7 fake report")
+    assert download.getvalue() == b"%PDF-1.7 fake 1"
     assert "attachment" in download["Content-Disposition"]
     assert download["Content-Security-Policy"] == "default-src 'none'; sandbox"
 

@@ -3,7 +3,6 @@ one, failures say why, and only those who may see a district or school get its r
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from io import StringIO
 from pathlib import Path
@@ -26,19 +25,6 @@ from tests.factories import make_district, make_user
 from tests.integration.reports.conftest import DEMO_YEAR, pdf_text
 
 PROFILE = "quality-2017"
-
-
-@pytest.fixture
-def renders() -> Iterator[list[dict[str, Any]]]:
-    """Count renders; each returns a small fake PDF (the real renderer is tested elsewhere)."""
-    calls: list[dict[str, Any]] = []
-
-    def fake(**kwargs: Any) -> tuple[bytes, int]:
-        calls.append(kwargs)
-        return b"%PDF-1.7 fake " + str(len(calls)).encode(), 1
-
-    with mock.patch("reports.services.render_document", side_effect=fake):
-        yield calls
 
 
 def request(district: District, *, school: School | None = None, fmt: str = "pdf", year: int = DEMO_YEAR) -> ReportJob:
