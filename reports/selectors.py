@@ -498,26 +498,22 @@ def _plan_view(plan: SchoolPlan | None) -> dict[str, Any] | None:
 # --- jobs -----------------------------------------------------------------------------------
 
 
-def job_get_for_user(user: AnyUser, pk: int) -> ReportJob:
-    """A job through the access rules of what it reports on (404 outside the user's scope)."""
-    job = ReportJob.objects.select_related("district", "school").filter(pk=pk).first()
-    if job is None:
-        from django.http import Http404
-
-        raise Http404("没有找到该报告")
-    if job.kind == ReportKind.SCHOOL and job.school is not None:
-        access.get_school_for_user(user, job.school.code)
-    else:
-        access.get_district_for_user(user, job.district.code)
-    return job
-
-
 def job_scope(user: AnyUser) -> QuerySet[ReportJob]:
     """The report jobs a user may see: county reports of their districts, school reports of their schools."""
     return ReportJob.objects.filter(
         Q(kind=ReportKind.COUNTY, district__in=access.district_scope(user))
         | Q(kind=ReportKind.SCHOOL, school__in=access.school_scope(user))
     )
+
+
+def job_get_for_user(user: AnyUser, pk: int) -> ReportJob:
+    """A job through the access rules of what it reports on (404 outside the user's scope)."""
+    job = job_scope(user).select_related("district", "school").filter(pk=pk).first()
+    if job is None:
+        from django.http import Http404
+
+        raise Http404("没有找到该报告")
+    return job
 
 
 def jobs_for_district(district: District, limit: int = 20) -> list[ReportJob]:
