@@ -223,7 +223,7 @@ def unit_rows(document: dict[str, Any]) -> list[dict[str, Any]]:
 
 def engine_text(text: str | None) -> str:
     """A text the engine stored, in the active language when it is one of ENGINE_TEXTS."""
-    return _(text) if text else ""
+    return _display(text or "")
 
 
 def reason_text(unit: dict[str, Any], rules: dict[str, Any]) -> str:
