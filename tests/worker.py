@@ -41,6 +41,12 @@ def redis_url_with_db(url: str, db: int) -> str:
     return urlunsplit((parts.scheme, parts.netloc, f"/{db}", parts.query, ""))
 
 
+def worker_redis_db(default: int) -> int:
+    """A worker test's own Redis database: `default`, shifted by TEST_REDIS_DB_SHIFT (0 unless
+    set) so that several checkouts can run their suites side by side on one Redis server."""
+    return (default + int(os.environ.get("TEST_REDIS_DB_SHIFT", "0"))) % 16
+
+
 def redis_reachable(url: str, timeout: float = 2.0) -> str | None:
     """None when Redis at `url` answers PING, else the reason it does not."""
     import redis

@@ -25,13 +25,21 @@ from indicators.models import BalanceResult, BalanceState
 from indicators.services import profile_install_defaults
 from schools import services
 from schools.models import AnnualStatistics, District, School, Status
-from tests.worker import CeleryWorker, database_url, flush_redis, live_broker, redis_reachable, redis_url_with_db
+from tests.worker import (
+    CeleryWorker,
+    database_url,
+    flush_redis,
+    live_broker,
+    redis_reachable,
+    redis_url_with_db,
+    worker_redis_db,
+)
 
 pytestmark = pytest.mark.worker
 
 YEAR = 2024
 PROFILE = "quality-2017"
-REDIS_DB = 5  # a database of its own: flushed before and after, so no stale task runs
+REDIS_DB = worker_redis_db(5)  # a database of its own: flushed before and after, so no stale task runs
 WAIT_SECONDS = 30.0
 RECEIVED = r"Task indicators\.tasks\.recompute_balance\[[^\]]+\] received"
 SUCCEEDED = r"Task indicators\.tasks\.recompute_balance\[[^\]]+\] succeeded"

@@ -21,12 +21,20 @@ from reports import services as report_services
 from reports.models import JobStatus, ReportJob
 from schools import services
 from schools.models import District
-from tests.worker import CeleryWorker, database_url, flush_redis, live_broker, redis_reachable, redis_url_with_db
+from tests.worker import (
+    CeleryWorker,
+    database_url,
+    flush_redis,
+    live_broker,
+    redis_reachable,
+    redis_url_with_db,
+    worker_redis_db,
+)
 
 pytestmark = pytest.mark.worker
 
 YEAR = 2025
-REDIS_DB = 11  # a database of its own, flushed before and after
+REDIS_DB = worker_redis_db(11)  # a database of its own, flushed before and after
 RENDER = r"Task reports\.tasks\.render_report\[[^\]]+\] received"
 
 
