@@ -69,7 +69,7 @@ DEFAULT_RULE_TEXTS = (
     gettext_noop("中级及以上职称教师"),
     gettext_noop("m²"),
 )
-# Texts the engine (indicators/formulas.py, which knows nothing of Django) stores as they are, so
+# Texts the engine (indicators/formulas/, which knows nothing of Django) stores as they are, so
 # that pages can show them in the active language: exclusion reasons and notes without figures.
 # A unit test keeps this list and the engine's texts together. Texts with figures in them (a
 # teaching point's head count, a parent school's code) stay as stored.
@@ -241,7 +241,7 @@ def reason_text(unit: dict[str, Any], rules: dict[str, Any]) -> str:
 def gap_text(gap: dict[str, Any], rule: dict[str, Any]) -> str:
     """A unit's gap to the standard in words, in the active language, from the stored figures.
 
-    In Chinese this is word for word the text the engine stored with the gap (formulas._gap;
+    In Chinese this is word for word the text the engine stored with the gap (formulas.compliance._gap;
     a test holds the two together): 需增加体育运动场馆 2,730 m², 需增加仪器设备 ¥48,561.
     """
     label = _display(rule.get("gap_label") or rule.get("label", ""))

@@ -12,6 +12,7 @@ from django.utils import translation
 from indicators import formulas
 from indicators.defaults import QUALITY_2017
 from indicators.formulas import Profile, SchoolRecord, evaluate_county
+from indicators.formulas.units import _REASONS
 from indicators.presentation import (
     DEFAULT_RULE_TEXTS,
     ENGINE_TEXTS,
@@ -72,7 +73,8 @@ def test_in_english_gaps_reasons_and_notes_have_no_chinese_left() -> None:
 
 def _static_engine_texts() -> set[str]:
     """Chinese literals the engine stores as reasons or notes (not f-strings: those carry figures)."""
-    tree = ast.parse(Path(formulas.__file__).read_text(encoding="utf-8"))
+    package = Path(formulas.__file__).parent
+    trees = [ast.parse(path.read_text(encoding="utf-8")) for path in sorted(package.glob("*.py"))]
     found: set[str] = set()
 
     def literals(node: ast.AST) -> list[str]:
@@ -82,7 +84,7 @@ def _static_engine_texts() -> set[str]:
             return [node.value] if isinstance(node.value, str) and CJK.search(node.value) else []
         return [text for child in ast.iter_child_nodes(node) for text in literals(child)]
 
-    for node in ast.walk(tree):
+    for node in (node for tree in trees for node in ast.walk(tree)):
         if isinstance(node, ast.Assign) and any(
             isinstance(t, ast.Name) and t.id in ("note", "_REASONS") for t in node.targets
         ):
@@ -99,7 +101,7 @@ def _static_engine_texts() -> set[str]:
 
 def test_every_static_engine_text_is_marked_for_translation() -> None:
     found = _static_engine_texts()
-    assert set(formulas._REASONS.values()) <= found  # the walk does see the texts
+    assert set(_REASONS.values()) <= found  # the walk does see the texts
     assert found - set(ENGINE_TEXTS) == set()
 
 
