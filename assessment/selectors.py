@@ -21,7 +21,6 @@ from assessment import formulas
 from assessment.defaults import CHECKLIST_DEFAULT_PROFILE, GROUPS
 from assessment.models import ChecklistVersion, ItemEntry, Problem, Survey, SurveyAnswer, SurveyResponse
 from indicators.models import BalanceResult, RuleProfile
-from indicators.presentation import county_verdict as balance_verdict
 from indicators.selectors import balance_state_get
 from schools.models import District, Status
 from schools.selectors import district_school_rows
@@ -356,13 +355,14 @@ def resources_part(district: District, year: int, profile_name: str) -> dict[str
     """资源配置 from the stored balance result: verdict and what is missing."""
     result = (
         BalanceResult.objects.filter(district=district, year=year, profile_name=profile_name, is_current=True)
-        .only("units_total", "units_approved", "computed_at", "document")
+        .only("units_total", "units_approved", "computed_at", "payload")
         .first()
     )
     missing: list[str] = []
     if result is None:
         return {"has_data": False, "verdict": None, "missing": [_("本学年尚无资源配置计算结果")], "result": None}
-    verdict = balance_verdict(result.document)
+    outcome = result.outcome
+    verdict = outcome.passes
     if result.units_approved < result.units_total:
         missing.append(
             _("%(n)s 所学校的统计数据尚未审核,结果为预览") % {"n": result.units_total - result.units_approved}
@@ -370,10 +370,7 @@ def resources_part(district: District, year: int, profile_name: str) -> dict[str
     state = balance_state_get(district, year)
     if state is not None and state.stale:
         missing.append(_("数据已变更,正在重新计算"))
-    levels = {
-        level: {"passes": data["passes"], "units": data["units"]}
-        for level, data in result.document.get("levels", {}).items()
-    }
+    levels = {name: {"passes": level.passes, "units": level.units} for name, level in outcome.levels.items()}
     return {"has_data": True, "verdict": verdict, "missing": missing, "result": result, "levels": levels}
 
 

@@ -16,6 +16,7 @@ from django.db import transaction
 
 from indicators import formulas
 from indicators.models import BalanceResult, RuleProfile
+from indicators.services import result_payload
 from schools.fields import STAT_KEYS
 from schools.models import AnnualStatistics, District, School, SchoolVersion, Status
 
@@ -59,12 +60,8 @@ def naive_recompute(*, districts: Sequence[District], year: int) -> int:
                 digest = hashlib.sha256(f"{formulas.ENGINE_VERSION}|{version_row.pk}".encode())
                 for record in records:
                     digest.update(repr((record, provenance[record.school_code])).encode())
-                result = formulas.evaluate_county(records, profile)
-                document = result.document(district.code, year)
-                document["inputs"] = {
-                    "fingerprint": digest.hexdigest(),
-                    "schools": {code: {"revision": r, "status": s} for code, (r, s) in provenance.items()},
-                }
+                evaluation = formulas.evaluate(formulas.school_table([records]), profile)
+                payload = result_payload(evaluation, 0, district, year, provenance, digest.hexdigest())
                 BalanceResult.objects.filter(
                     district=district, year=year, profile_name=rule_profile.name, is_current=True
                 ).update(is_current=False)
@@ -76,7 +73,7 @@ def naive_recompute(*, districts: Sequence[District], year: int) -> int:
                     input_fingerprint=digest.hexdigest(),
                     units_total=len(records),
                     units_approved=sum(1 for _r, s in provenance.values() if s == Status.APPROVED),
-                    document=document,
+                    payload=payload,
                 ).save()
                 stored += 1
     return stored

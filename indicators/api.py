@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core import access
-from indicators import presentation, services
+from indicators import results, services
 from indicators.models import BalanceResult, RuleProfile
 from schools.api import validation_response
 
@@ -103,17 +103,16 @@ class ResultViewSet(viewsets.ReadOnlyModelViewSet[BalanceResult]):
     filterset_class = ResultFilter
 
     def get_queryset(self) -> QuerySet[BalanceResult]:
-        results = (
+        queryset = (
             BalanceResult.objects.filter(district__in=access.district_scope(self.request.user), is_current=True)
             .select_related("district", "profile_version")
             .order_by("district__code", "year", "profile_name")
         )
-        # The list shows no document: each is ~0.5 MB of JSON for a 200-school county.
-        return results.defer("document") if self.action == "list" else results
+        # The list shows no stored outcome: only the detail reads it.
+        return queryset.defer("payload") if self.action == "list" else queryset
 
     @extend_schema(parameters=[OpenApiParameter("full", bool, description="含计算过程的完整文档")])
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         result = self.get_object()
         full = request.query_params.get("full", "").lower() in ("1", "true", "yes")
-        document = result.document if full else presentation.to_summary(result.document)
-        return Response({**ResultSerializer(result).data, "result": document})
+        return Response({**ResultSerializer(result).data, "result": results.to_json(result.outcome, full=full)})

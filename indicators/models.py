@@ -7,11 +7,15 @@ profile version and the fingerprint of the input data it came from.
 
 from __future__ import annotations
 
+from functools import cached_property
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from indicators import results, stored
 from schools.models import District
 
 
@@ -80,12 +84,12 @@ class BalanceState(models.Model):
 
 
 class BalanceResult(models.Model):
-    """The evaluation of one district, year and profile version, as one stored document.
+    """The evaluation of one district, year and profile version, stored once.
 
-    `document` is indicators.formulas.CountyResult.document(): per level and indicator the
-    totals, mean, SD, CV, threshold and verdict with each unit's term; per unit its students,
-    values, compliance and gaps. Written in one transaction and then made current, so a reader
-    sees the old set or the new one, never half of one.
+    `payload` is the outcome in its stored form (indicators.results: compact column-wise JSON as
+    bytes, not jsonb: nothing queries inside it, and the server then stores it several times
+    faster). Read it only as `outcome`, the typed contract. Written in one transaction and then
+    made current, so a reader sees the old set or the new one, never half of one.
     """
 
     district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="balance_results")
@@ -95,7 +99,7 @@ class BalanceResult(models.Model):
     input_fingerprint = models.CharField(max_length=64)
     units_total = models.PositiveIntegerField(default=0)
     units_approved = models.PositiveIntegerField(default=0)
-    document = models.JSONField()
+    payload = models.BinaryField()
     is_current = models.BooleanField(default=True)
     computed_at = models.DateTimeField(auto_now_add=True)
 
@@ -112,3 +116,13 @@ class BalanceResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.district_id}/{self.year}/{self.profile_name}"
+
+    @cached_property
+    def outcome(self) -> results.BalanceOutcome:
+        """The stored outcome, read once per instance."""
+        return stored.decode(bytes(self.payload))
+
+    @property
+    def document(self) -> dict[str, Any]:
+        """Transitional: the outcome as the JSON the API serves (readers move to `outcome`)."""
+        return results.to_json(self.outcome, full=True)

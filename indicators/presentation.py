@@ -1,4 +1,4 @@
-"""Shape a stored balance document for pages, spreadsheets and the PDF.
+"""Shape a stored balance outcome (indicators.results) for pages, spreadsheets and the PDF.
 
 Nothing is computed here that the engine did not store: this only arranges, labels and
 rounds for display, so the page, the API, the spreadsheet and the PDF show the same figures.
@@ -6,12 +6,16 @@ rounds for display, so the page, the API, the spreadsheet and the PDF show the s
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from indicators.charts import Bar, cv_bars
+from indicators.formulas import FACILITY_FIELDS, IndicatorRule, Note
+from indicators.formulas.catalogue import NOTE_TEXTS
+from indicators.results import BalanceOutcome, GapFigure, IndicatorCV, Term, UnitOutcome
+from schools.fields import SCHOOL_TYPES
 
 # Chinese as data (gettext_noop only marks them); pages translate them when they display them.
 LEVEL_LABELS = {"primary": gettext_noop("小学"), "junior": gettext_noop("初中")}
@@ -69,75 +73,63 @@ DEFAULT_RULE_TEXTS = (
     gettext_noop("中级及以上职称教师"),
     gettext_noop("m²"),
 )
-# Texts the engine (indicators/formulas/, which knows nothing of Django) stores as they are, so
-# that pages can show them in the active language: exclusion reasons and notes without figures.
-# A unit test keeps this list and the engine's texts together. Texts with figures in them (a
-# teaching point's head count, a parent school's code) stay as stored.
-ENGINE_TEXTS = (
+# The engine's notes (indicators/formulas/catalogue.py NOTE_TEXTS), marked for translation: a page
+# words a note in its language from the note's figures (note_text). A unit test keeps this list
+# and NOTE_TEXTS together.
+NOTE_TEXTS_MARKED = (
     gettext_noop("民办学校,按规则不计入"),
     gettext_noop("非县属学校(省市直属、高校附属或企业办学),按规则不计入"),
     gettext_noop("特殊教育学校,不计入资源配置差异系数"),
     gettext_noop("职业初中,不计入资源配置差异系数"),
     gettext_noop("小学教学点,按规则不计入"),
+    gettext_noop("未知学校类型 %(school_type)s,未计入"),
+    gettext_noop("教学点在校生 %(count)s 人,不足 %(minimum)s 人"),
+    gettext_noop("教学点所属学校 %(parent)s 不在本次数据中或没有小学部,未能合并"),
+    gettext_noop("教学点已并入所属学校 %(parent)s %(parent_name)s 计算"),
     gettext_noop("在校生为 0,不参与计算"),
     gettext_noop("在校生未填报,不参与计算"),
     gettext_noop("在校生为 0,无法评估"),
+    gettext_noop("本规则未设学校达标标准"),
+    gettext_noop("评估指标 %(assessed)s 项,少于要求达标的 %(min_met)s 项"),
+    gettext_noop("没有参与计算的学校"),
     gettext_noop("均值为 0,差异系数无定义"),
     gettext_noop("只有一所学校"),
-    gettext_noop("没有参与计算的学校"),
-    gettext_noop("本规则未设学校达标标准"),
+    gettext_noop("%(label)s: %(missing)s 所学校未填报,未计入差异系数"),
+    gettext_noop("%(label)s差异系数接近标准 %(threshold)s,建议人工复核"),
     gettext_noop("该学段没有参与计算的学校"),
     gettext_noop("本学段未设综合差异系数标准"),
     gettext_noop("有指标差异系数无定义,无法计算综合差异系数"),
+    gettext_noop("综合差异系数接近标准 %(threshold)s,建议人工复核"),
     gettext_noop("本学段未设差异系数标准"),
+    gettext_noop("差异系数无定义,无法判定: %(labels)s"),
 )
-SUMMARY_UNIT_KEYS = (
-    "school_code",
-    "level",
-    "students",
-    "included",
-    "excluded_reason",
-    "values",
-    "met",
-    "passes",
-    "gaps",
-)
-SUMMARY_GAP_KEYS = ("standard", "value", "shortfall", "unit")
-SUMMARY_INDICATOR_KEYS = ("mean", "sd", "cv", "threshold", "passes")
+# Notes whose text is data, not wording: shown as stored.
+UNTRANSLATED_NOTES = frozenset({"stored_text"})
 
 
-def to_summary(document: dict[str, Any]) -> dict[str, Any]:
-    """The `balance_summary --json` shape (issue #3), projected from a stored document."""
-    return {
-        "district": document["district"],
-        "year": document["year"],
-        "profile": document["profile"],
-        "levels": {
-            level: {
-                "units": data["units"],
-                "indicators": {
-                    key: {k: ind[k] for k in SUMMARY_INDICATOR_KEYS} for key, ind in data["indicators"].items()
-                },
-                "composite": data["composite"],
-                "passes": data["passes"],
-            }
-            for level, data in document["levels"].items()
-        },
-        "units": [
-            {
-                **{k: unit[k] for k in SUMMARY_UNIT_KEYS if k != "gaps"},
-                "gaps": {key: {k: gap[k] for k in SUMMARY_GAP_KEYS} for key, gap in unit["gaps"].items()},
-            }
-            for unit in document["units"]
-        ],
-    }
+def _display(label: str) -> str:
+    """A label that is data (e.g. a rule's indicator label) in the active language."""
+    return _(label) if label else label
 
 
-def rules_by_key(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {
-        rule["key"]: {**rule, "short_label": SHORT_LABELS.get(rule["key"], rule["label"][:6])}
-        for rule in document["rules"]["indicators"]
-    }
+def note_text(note: Note | None) -> str:
+    """An engine note in the active language, worded from its figures (Chinese: as the engine)."""
+    if note is None:
+        return ""
+    if note.code in UNTRANSLATED_NOTES:
+        return note.text
+    params = dict(note.params)
+    if "label" in params:
+        params["label"] = _display(str(params["label"]))
+    labels = params.get("labels")
+    if isinstance(labels, tuple):
+        params["labels"] = _("、").join(_display(label) for label in labels)
+    if "school_type" in params:
+        params["school_type"] = _display(SCHOOL_TYPES.get(str(params["school_type"]), str(params["school_type"])))
+    if "parent" in params and params["parent"] == "—":
+        params["parent"] = _("(未填)")
+    template = NOTE_TEXTS[note.code]
+    return _(template) % params if params else _(template)
 
 
 def value_text(value: float | None, standard: float | None = None, met: bool | None = None) -> str:
@@ -150,125 +142,175 @@ def value_text(value: float | None, standard: float | None = None, met: bool | N
     return f"{value:,.{places}f}"
 
 
-def county_verdict(document: dict[str, Any]) -> bool | None:
-    """The county passes when every level with units passes; None when a level can't be judged."""
-    verdicts = [lvl["passes"] for lvl in document["levels"].values() if lvl["units"]]
-    if not verdicts:
-        return None
-    if any(v is False for v in verdicts):
-        return False
-    if any(v is None for v in verdicts):
-        return None
-    return True
+def short_label(rule: IndicatorRule) -> str:
+    """The column heading of an indicator (untranslated; the page translates it)."""
+    return SHORT_LABELS.get(rule.key, rule.label[:6])
 
 
-def level_views(document: dict[str, Any]) -> list[dict[str, Any]]:
+def gap_text(gap: GapFigure) -> str:
+    """A unit's gap to the standard in words, in the active language, from the stored figures.
+
+    In Chinese this is word for word the engine's wording (GapFigure.text; a test holds the two
+    together): 需增加体育运动场馆 2,730 m², 需增加仪器设备 ¥48,561.
+    """
+    label = _display(gap.rule.gap_label or gap.rule.label)
+    if gap.shortfall is None:
+        return _("%(label)s未填报") % {"label": label}
+    amount = f"{int(gap.shortfall):,}"
+    if gap.unit == "元":
+        return _("需增加%(label)s ¥%(amount)s") % {"label": label, "amount": amount}
+    return _("需增加%(label)s %(amount)s %(unit)s") % {"label": label, "amount": amount, "unit": _display(gap.unit)}
+
+
+def reason_text(unit: UnitOutcome) -> str:
+    """Why a unit is not in the calculation, in the active language."""
+    return note_text(unit.exclusion)
+
+
+# --- the balance page's views of an outcome ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RuleView:
+    """An indicator as a column or row heading (texts untranslated; templates use `tr`)."""
+
+    rule: IndicatorRule
+    short_label: str
+
+    @property
+    def key(self) -> str:
+        return self.rule.key
+
+    @property
+    def label(self) -> str:
+        return self.rule.label
+
+    @property
+    def unit(self) -> str:
+        return self.rule.unit
+
+
+@dataclass(frozen=True)
+class IndicatorRow:
+    """One indicator's CV on the page, with its calculation (terms, largest share first)."""
+
+    cv: IndicatorCV
+    rule: RuleView
+    terms: list[Term]
+    note: str
+
+
+@dataclass(frozen=True)
+class LevelView:
+    level: str
+    label: str
+    units: int
+    passes: bool | None
+    composite: float | None
+    composite_threshold: float | None
+    rows: list[IndicatorRow]
+    notes: list[str]
+    chart: str
+
+
+def rule_views(outcome: BalanceOutcome) -> list[RuleView]:
+    return [RuleView(rule, short_label(rule)) for rule in outcome.rules]
+
+
+def level_views(outcome: BalanceOutcome) -> list[LevelView]:
     """Per level: indicator rows with their calculation table, and the chart."""
-    rules = rules_by_key(document)
-    names = {u["school_code"]: u.get("school_name", u["school_code"]) for u in document["units"]}
+    views = {rule.key: RuleView(rule, short_label(rule)) for rule in outcome.rules}
     out = []
-    for level, data in document["levels"].items():
-        rows = []
-        for key, ind in data["indicators"].items():
-            terms = [{**t, "school_name": names.get(t["school_code"], t["school_code"])} for t in ind.get("terms", [])]
-            terms.sort(key=lambda t: -t["share"])
-            rows.append({"key": key, "rule": rules.get(key, {}), **ind, "terms": terms})
+    for name, level in outcome.levels.items():
+        rows = [
+            IndicatorRow(ind, views[key], sorted(ind.terms, key=lambda t: -t.share), note_text(ind.note))
+            for key, ind in level.indicators.items()
+        ]
         chart = cv_bars(
-            [Bar(_display(r["rule"].get("label", r["key"])), r["cv"], r["threshold"]) for r in rows],
-            title=_("%(level)s:差异系数与标准") % {"level": _(LEVEL_LABELS.get(level, level))},
+            [Bar(_display(r.rule.label), r.cv.cv, r.cv.threshold) for r in rows],
+            title=_("%(level)s:差异系数与标准") % {"level": _(LEVEL_LABELS.get(name, name))},
         )
-        out.append({"level": level, "label": LEVEL_LABELS.get(level, level), **data, "rows": rows, "chart": chart})
+        out.append(
+            LevelView(
+                level=name,
+                label=LEVEL_LABELS.get(name, name),
+                units=level.units,
+                passes=level.passes,
+                composite=level.composite,
+                composite_threshold=level.composite_threshold,
+                rows=rows,
+                notes=[note_text(n) for n in level.notes],
+                chart=chart,
+            )
+        )
     return out
 
 
-def _display(label: str) -> str:
-    """A label that is data (e.g. a rule's indicator label) in the active language, for charts."""
-    return _(label) if label else label
+@dataclass(frozen=True)
+class Cell:
+    key: str
+    value: float | None
+    standard: float | None
+    met: bool | None
+    gap: GapFigure | None
+    formula: str
+    text: str
 
 
-def unit_rows(document: dict[str, Any]) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class UnitRow:
+    """A unit on the page: its values against the standards, verdict and gaps."""
+
+    unit: UnitOutcome
+    cells: list[Cell]
+    level_label: str
+    reason_text: str
+    gap_texts: list[str]
+    note_texts: list[str]
+
+
+def unit_rows(outcome: BalanceOutcome) -> list[UnitRow]:
     """Per unit: its values against the standard, verdict, gaps; excluded units last."""
-    rules = rules_by_key(document)
     rows = []
-    for unit in document["units"]:
+    for unit in outcome.units:
         cells = []
-        for key, rule in rules.items():
-            value = unit["values"].get(key)
-            standard = (rule.get("standards") or {}).get(unit["level"])
-            met = None if standard is None or not unit["included"] else (value is not None and value >= standard)
+        for rule in outcome.rules:
+            value = unit.values.get(rule.key)
+            standard = rule.standards.get(unit.level)
+            met = None if standard is None or not unit.included else (value is not None and value >= standard)
             cells.append(
-                {
-                    "key": key,
-                    "value": value,
-                    "standard": standard,
-                    "met": met,
-                    "gap": unit["gaps"].get(key),
-                    "formula": _formula(rule, unit),
-                    "text": value_text(value, standard, met),
-                }
+                Cell(
+                    key=rule.key,
+                    value=value,
+                    standard=standard,
+                    met=met,
+                    gap=unit.gaps.get(rule.key),
+                    formula=formula_text(rule, unit),
+                    text=value_text(value, standard, met),
+                )
             )
         rows.append(
-            {
-                **unit,
-                "cells": cells,
-                "level_label": LEVEL_LABELS.get(unit["level"], unit["level"]),
-                "reason_text": reason_text(unit, document["rules"]),
-                "gap_texts": [gap_text(gap, rules.get(key, {})) for key, gap in unit["gaps"].items()],
-                "note_texts": [engine_text(n) for n in unit.get("notes", [])],
-            }
+            UnitRow(
+                unit=unit,
+                cells=cells,
+                level_label=LEVEL_LABELS.get(unit.level, unit.level),
+                reason_text=reason_text(unit),
+                gap_texts=[gap_text(gap) for gap in unit.gaps.values()],
+                note_texts=[note_text(unit.note)] if unit.note else [],
+            )
         )
-    rows.sort(key=lambda r: (not r["included"], r["level"] != "primary", r["passes"] is not False, r["school_code"]))
+    rows.sort(
+        key=lambda r: (not r.unit.included, r.unit.level != "primary", r.unit.passes is not False, r.unit.school_code)
+    )
     return rows
 
 
-def engine_text(text: str | None) -> str:
-    """A text the engine stored, in the active language when it is one of ENGINE_TEXTS."""
-    return _display(text or "")
-
-
-def reason_text(unit: dict[str, Any], rules: dict[str, Any]) -> str:
-    """Why a unit is not in the calculation, in the active language.
-
-    A teaching point below the minimum head count is worded from its figures (in Chinese word
-    for word the stored reason); other reasons without figures go through the catalogue.
-    """
-    minimum = (rules.get("scope") or {}).get("teaching_point_min_students")
-    if unit.get("excluded_code") == "teaching_point_small" and minimum is not None:
-        return _("教学点在校生 %(count)s 人,不足 %(minimum)s 人") % {"count": unit["students"], "minimum": minimum}
-    return engine_text(unit.get("excluded_reason"))
-
-
-def gap_text(gap: dict[str, Any], rule: dict[str, Any]) -> str:
-    """A unit's gap to the standard in words, in the active language, from the stored figures.
-
-    In Chinese this is word for word the text the engine stored with the gap (formulas.compliance._gap;
-    a test holds the two together): 需增加体育运动场馆 2,730 m², 需增加仪器设备 ¥48,561.
-    """
-    label = _display(rule.get("gap_label") or rule.get("label", ""))
-    if gap.get("shortfall") is None:
-        return _("%(label)s未填报") % {"label": label}
-    amount = f"{int(gap['shortfall']):,}"
-    if gap.get("unit") == "元":
-        return _("需增加%(label)s ¥%(amount)s") % {"label": label, "amount": amount}
-    return _("需增加%(label)s %(amount)s %(unit)s") % {
-        "label": label,
-        "amount": amount,
-        "unit": _display(gap.get("unit") or ""),
-    }
-
-
-def _formula(rule: dict[str, Any], unit: dict[str, Any]) -> str:
+def formula_text(rule: IndicatorRule, unit: UnitOutcome) -> str:
     """How a unit's value was computed, in words: "100 × 12 ÷ 310 (设施按加权学生数分摊 45.2%)"."""
-    total = (unit.get("totals") or {}).get(rule["numerator"])
-    factor = rule["factor"]
+    total = unit.numerators.get(rule.key)
     numerator = _("未填报") if total is None else f"{total:,.2f}"
-    text = f"{'' if factor == 1 else f'{factor:g} × '}{numerator} ÷ {unit['students']:,}"
-    share = unit.get("facility_share", 1)
-    if share is not None and share < 1 and rule["numerator"] in FACILITY_NUMERATORS:
+    text = f"{'' if rule.factor == 1 else f'{rule.factor:g} × '}{numerator} ÷ {unit.students:,}"
+    share = unit.facility_share
+    if share < 1 and rule.numerator in FACILITY_FIELDS:
         text += _("(设施按加权学生数分摊 %(share).1f%%)") % {"share": share * 100}
     return text
-
-
-FACILITY_NUMERATORS = frozenset(
-    {"teaching_area", "indoor_sports_area", "sports_area", "equipment_value", "books", "computers", "multimedia_rooms"}
-)

@@ -14,7 +14,6 @@ from contextlib import contextmanager
 from functools import lru_cache, partial
 from typing import Any, NamedTuple
 
-import orjson
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -22,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.models import User
-from indicators import formulas
+from indicators import formulas, stored
 from indicators.defaults import DEFAULT_PROFILES
 from indicators.models import BalanceResult, BalanceState, RuleProfile, RuleProfileVersion
 from indicators.selectors import CountyInputs, county_inputs, profile_versions_for_districts
@@ -126,7 +125,7 @@ CHUNK_DISTRICTS = 500
 def _identity(inputs: CountyInputs) -> bytes:
     """The input part of a fingerprint: every school's identity and statistics, one line each.
 
-    Built once per district and shared by its profiles (it formats ~40 values per school).
+    Built once per district and shared by its profiles.
     """
     lines = []
     order: dict[tuple[str, ...], list[str]] = {}  # the statistics' keys, sorted once per key set
@@ -135,10 +134,9 @@ def _identity(inputs: CountyInputs) -> bytes:
         stats = record.stats
         names = tuple(stats)
         keys = order.get(names) or order.setdefault(names, sorted(names))
-        values = ",".join([f"{k}={stats[k]!r}" for k in keys])
         lines.append(
             f"{record.school_code}|{record.school_type}|{record.ownership}|{record.county_run}|"
-            f"{record.parent_school_code}|{record.school_name}|{status}|{values}\n"
+            f"{record.parent_school_code}|{record.school_name}|{status}|{keys}|{[stats[k] for k in keys]!r}\n"
         )
     return "".join(lines).encode()
 
@@ -150,28 +148,20 @@ def _fingerprint(version: RuleProfileVersion, identity: bytes) -> str:
     return digest.hexdigest()
 
 
-def _document(
-    result: formulas.CountyResult,
+def result_payload(
+    evaluation: formulas.Evaluation,
+    county: int,
     district: District,
     year: int,
-    version: RuleProfileVersion,
-    inputs: CountyInputs,
+    provenance: Mapping[str, tuple[int, str]],
     fingerprint: str,
-) -> dict[str, Any]:
-    document = result.document(district.code, year)
-    approved = {code for code, (_rev, status) in inputs.provenance.items() if status == Status.APPROVED}
-    for unit in document["units"]:
-        unit["approved"] = unit["school_code"] in approved
-    document["inputs"] = {
-        "fingerprint": fingerprint,
-        "engine_version": formulas.ENGINE_VERSION,
-        "profile_version": version.version,
-        "profile_label": version.definition.get("label", version.profile.label),
-        "schools": {code: {"revision": rev, "status": st} for code, (rev, st) in inputs.provenance.items()},
-        "schools_total": len(inputs.provenance),
-        "schools_approved": len(approved),
-    }
-    return document
+) -> bytes:
+    """County `county` of an evaluation in the form BalanceResult stores (indicators.stored)."""
+    return stored.dumps(
+        stored.encode(
+            evaluation, county, district=district.code, year=year, fingerprint=fingerprint, schools=provenance
+        )
+    )
 
 
 class _Job(NamedTuple):
@@ -179,7 +169,7 @@ class _Job(NamedTuple):
 
     district: District
     version: RuleProfileVersion
-    fingerprint: str | None  # None: not computed yet (forced runs)
+    fingerprint: str
 
 
 def balance_recompute(*, districts: Sequence[District], year: int, force: bool = False) -> list[BalanceResult]:
@@ -188,10 +178,11 @@ def balance_recompute(*, districts: Sequence[District], year: int, force: bool =
     Idempotent: a result whose inputs and profile version are unchanged is kept as it is
     (unless `force`). Atomic: the whole call is one transaction, so readers see the old set or
     the new one, never half. Queries do not grow with the number of schools: profiles are
-    loaded once, then per chunk of CHUNK_DISTRICTS districts the inputs in bulk and the results
-    in one COPY (PostgreSQL) or bulk insert.
+    loaded once, then per chunk of CHUNK_DISTRICTS districts the inputs in bulk, one evaluation
+    per profile over all the chunk's districts at once (formulas.evaluate), and the results in
+    one COPY (PostgreSQL) or bulk insert.
 
-    Returns the new results; their `document` is left unloaded (read from the database on first
+    Returns the new results; their `payload` is left unloaded (read from the database on first
     access) so that memory stays bounded at national scale.
     """
     started = timezone.now()
@@ -218,12 +209,11 @@ def balance_recompute(*, districts: Sequence[District], year: int, force: bool =
 
 @contextmanager
 def _fewer_gc_passes() -> Iterator[None]:
-    """Run Python's cyclic garbage collector less often while documents are built.
+    """Run Python's cyclic garbage collector less often while results are built.
 
-    Each document is tens of thousands of new dicts and lists without reference cycles. At the
-    default threshold (a young-generation pass every 700 allocations) the collector rescans
-    them again and again: about a fifth of the CPU time at national scale. The threshold is
-    restored afterwards; nothing is left uncollected, only collected later.
+    Building a chunk's results allocates many small objects without reference cycles; at the
+    default threshold (a young-generation pass every 700 allocations) the collector rescans them
+    again and again. The threshold is restored afterwards; nothing is left uncollected.
     """
     previous = gc.get_threshold()
     gc.set_threshold(max(previous[0], 50_000), *previous[1:])
@@ -249,15 +239,13 @@ def _recompute_chunk(
             "district_id", "profile_name", "input_fingerprint"
         )
     }
-    # Fingerprints first: they decide which results are replaced before any is computed. A
-    # forced run replaces them all and leaves them to the generator below, where they are made
-    # while the server is still storing earlier documents (instead of while it waits).
+    # Fingerprints decide which results are replaced; only those districts are evaluated.
+    identities = {d.pk: _identity(inputs[d.pk]) for d in districts}
     jobs: list[_Job] = []
     for district in districts:
-        identity = None if force else _identity(inputs[district.pk])
         for version in versions_of[district.pk]:
-            fingerprint = None if identity is None else _fingerprint(version, identity)
-            if fingerprint is None or current.get((district.pk, version.profile.name)) != fingerprint:
+            fingerprint = _fingerprint(version, identities[district.pk])
+            if force or current.get((district.pk, version.profile.name)) != fingerprint:
                 jobs.append(_Job(district, version, fingerprint))
     if not jobs:
         return []
@@ -269,39 +257,53 @@ def _recompute_chunk(
             is_current=True,
         ).update(is_current=False)
 
-    def evaluated() -> Iterator[tuple[BalanceResult, dict[str, Any]]]:
-        # A generator: the writer computes each document just before it writes it.
-        identity = (0, b"")  # (district pk, its identity): a district's jobs are consecutive
-        for district, version, known in jobs:
-            county = inputs[district.pk]
-            if known is None and identity[0] != district.pk:
-                identity = (district.pk, _identity(county))
-            fingerprint = known or _fingerprint(version, identity[1])
+    # One table of the schools of every district with a job; each profile evaluates it once, and
+    # profiles with the same section weights share the split of mixed schools.
+    needed = list(dict.fromkeys(job.district.pk for job in jobs))
+    position = {district_id: i for i, district_id in enumerate(needed)}
+    table = formulas.school_table([inputs[d].records for d in needed])
+    sections: dict[tuple[float, ...], formulas.Sections] = {}
+
+    def evaluated() -> Iterator[tuple[BalanceResult, bytes]]:
+        # A generator: the writer stores each result while the next profile is evaluated.
+        by_version: dict[int, list[_Job]] = {}
+        for job in jobs:
+            by_version.setdefault(job.version.pk, []).append(job)
+        for version_jobs in by_version.values():
+            version = version_jobs[0].version
             if version.pk not in profiles:
                 profiles[version.pk] = profile_of(version)
-            result = formulas.evaluate_county(county.records, profiles[version.pk])
-            row = BalanceResult(
-                district=district,
-                year=year,
-                profile_version=version,
-                profile_name=version.profile.name,
-                input_fingerprint=fingerprint,
-                units_total=len(county.records),
-                units_approved=sum(1 for _r, s in county.provenance.values() if s == Status.APPROVED),
-            )
-            yield row, _document(result, district, year, version, county, fingerprint)
+            profile = profiles[version.pk]
+            weights = tuple(profile.section_weights[s] for s in formulas.SECTIONS)
+            if weights not in sections:
+                sections[weights] = formulas.unit_sections(table, profile.section_weights)
+            evaluation = formulas.evaluate(table, profile, sections[weights])
+            for district, _version, fingerprint in version_jobs:
+                county = inputs[district.pk]
+                row = BalanceResult(
+                    district=district,
+                    year=year,
+                    profile_version=version,
+                    profile_name=version.profile.name,
+                    input_fingerprint=fingerprint,
+                    units_total=len(county.records),
+                    units_approved=sum(1 for _r, s in county.provenance.values() if s == Status.APPROVED),
+                )
+                yield (
+                    row,
+                    result_payload(evaluation, position[district.pk], district, year, county.provenance, fingerprint),
+                )
 
     return writer.write(evaluated(), len(jobs))
 
 
 class _Writer:
-    """Inserts new results without keeping their documents in memory.
+    """Inserts new results without keeping their payloads in memory.
 
-    On PostgreSQL: one COPY per chunk, each document encoded once with orjson (several times
-    faster than the json module, same values) and streamed through psycopg's queued writer, so
-    that the server parses and stores one document while Python computes the next. Elsewhere
-    (SQLite in development): bulk_create in batches. Either way the returned instances have
-    their primary key and leave `document` deferred.
+    On PostgreSQL: one COPY per chunk, streamed through psycopg's queued writer, so that the
+    server stores one result while Python computes the next. Elsewhere (SQLite in development):
+    bulk_create in batches. Either way the returned instances have their primary key and leave
+    `payload` deferred.
     """
 
     BATCH = 100
@@ -309,25 +311,16 @@ class _Writer:
     def __init__(self) -> None:
         self.postgres = connection.vendor == "postgresql"
         self.meta = BalanceResult._meta
-        if self.postgres:
-            with connection.cursor() as cursor:
-                # Documents are large: lz4 compresses them much faster than the default pglz
-                # (about a third of the server's time at national scale; readers decompress
-                # either). Only for this transaction, and only where the server has lz4.
-                cursor.execute(
-                    "SELECT set_config('default_toast_compression', CASE WHEN 'lz4' = ANY(enumvals)"
-                    " THEN 'lz4' ELSE setting END, true) FROM pg_settings WHERE name = 'default_toast_compression'"
-                )
 
-    def write(self, rows: Iterator[tuple[BalanceResult, dict[str, Any]]], count: int) -> list[BalanceResult]:
+    def write(self, rows: Iterator[tuple[BalanceResult, bytes]], count: int) -> list[BalanceResult]:
         written = self._copy(rows, count) if self.postgres else self._bulk_create(rows)
         return [self._deferred(row) for row in written]
 
-    def _bulk_create(self, rows: Iterator[tuple[BalanceResult, dict[str, Any]]]) -> list[BalanceResult]:
+    def _bulk_create(self, rows: Iterator[tuple[BalanceResult, bytes]]) -> list[BalanceResult]:
         written: list[BalanceResult] = []
         batch: list[BalanceResult] = []
-        for row, document in rows:
-            row.document = document
+        for row, payload in rows:
+            row.payload = payload
             batch.append(row)
             if len(batch) == self.BATCH:
                 written += BalanceResult.objects.bulk_create(batch)
@@ -336,9 +329,8 @@ class _Writer:
             written += BalanceResult.objects.bulk_create(batch)
         return written
 
-    def _copy(self, rows: Iterator[tuple[BalanceResult, dict[str, Any]]], count: int) -> list[BalanceResult]:
+    def _copy(self, rows: Iterator[tuple[BalanceResult, bytes]], count: int) -> list[BalanceResult]:
         from psycopg.copy import QueuedLibpqWriter
-        from psycopg.types.json import Jsonb
 
         fields = self.meta.concrete_fields
         table = connection.ops.quote_name(self.meta.db_table)
@@ -354,12 +346,12 @@ class _Writer:
             keys = [key for (key,) in cursor.fetchall()]
             raw = cursor.cursor  # the psycopg cursor under Django's wrapper
             with raw.copy(f"COPY {table} ({columns}) FROM STDIN", writer=QueuedLibpqWriter(raw)) as copy:
-                for (row, document), key in zip(rows, keys, strict=True):
+                for (row, payload), key in zip(rows, keys, strict=True):
                     row.pk = key
-                    values = []
+                    values: list[object] = []
                     for field in fields:
-                        if field.attname == "document":
-                            values.append(Jsonb(document, dumps=orjson.dumps))
+                        if field.attname == "payload":
+                            values.append(payload)
                         else:
                             # pre_save fills auto_now_add (computed_at) as save() would.
                             value = field.pre_save(row, add=True)
@@ -369,9 +361,9 @@ class _Writer:
         return written
 
     def _deferred(self, row: BalanceResult) -> BalanceResult:
-        # Drop the document from memory: a model instance without a field's value in its
+        # Drop the payload from memory: a model instance without a field's value in its
         # __dict__ treats it as deferred and loads it from the database on first access.
-        row.__dict__.pop("document", None)
+        row.__dict__.pop("payload", None)
         return row
 
 
@@ -405,6 +397,26 @@ def balance_recompute_and_follow(
 
         after_balance_recompute(district_ids=[r.district_id for r in results], year=year)
     return results
+
+
+def balance_fan_out(
+    *, district_ids: Sequence[int], year: int, force: bool = False, chunk: int = 0, follow: bool = True
+) -> int:
+    """Recompute many districts as chunk tasks that any worker may take (national scale).
+
+    Each chunk (CHUNK_DISTRICTS districts unless `chunk` says otherwise) is one task and one
+    transaction: its results are swapped in at once, independently of the other chunks. Without
+    a broker (development) the tasks run here, one after the other. `follow=False` stores the
+    results only (balance_recompute; the benchmark times the engine so). Returns the chunks sent.
+    """
+    from indicators.tasks import recompute_balance_chunk
+
+    size = chunk or CHUNK_DISTRICTS
+    ids = list(district_ids)
+    chunks = [ids[i : i + size] for i in range(0, len(ids), size)]
+    for part in chunks:
+        recompute_balance_chunk.delay(part, year, force, follow)
+    return len(chunks)
 
 
 def balance_recompute_one(*, district_id: int, year: int, force: bool = False) -> int:

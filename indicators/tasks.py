@@ -36,12 +36,29 @@ def recompute_stale_balance() -> int:
     return count
 
 
+@shared_task(
+    bind=True,
+    autoretry_for=(DatabaseError,),
+    retry_backoff=True,
+    max_retries=5,
+    acks_late=True,
+)
+def recompute_balance_chunk(  # type: ignore[no-untyped-def]
+    self, district_ids: list[int], year: int, force: bool = False, follow: bool = True
+) -> int:
+    """Recompute a chunk of districts for a year in one transaction (its own atomic swap)."""
+    districts = list(District.objects.filter(pk__in=district_ids).order_by("code"))
+    recompute = services.balance_recompute_and_follow if follow else services.balance_recompute
+    return len(recompute(districts=districts, year=year, force=force))
+
+
 @shared_task
 def recompute_all_balance() -> int:
-    """Nightly: recompute every district-year that has statistics (unchanged ones are kept)."""
+    """Nightly: recompute every district-year that has statistics (unchanged ones are kept).
+
+    The districts are sent out in chunks (services.balance_fan_out), so every worker running
+    takes a share: more workers, or machines, finish sooner.
+    """
     years = sorted(set(AnnualStatistics.objects.values_list("year", flat=True)))
-    districts = list(District.objects.all())
-    total = 0
-    for year in years:
-        total += len(services.balance_recompute_and_follow(districts=districts, year=year))
-    return total
+    district_ids = list(District.objects.order_by("code").values_list("pk", flat=True))
+    return sum(services.balance_fan_out(district_ids=district_ids, year=year) for year in years)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -45,7 +45,7 @@ def balance_page(request: HttpRequest, district_code: str, year: int, profile: s
     result = selectors.balance_result_get(district=district, year=year, profile_name=profile)
     state = selectors.balance_state_get(district, year)
     # The history's documents are loaded only if its trend chart is not cached yet.
-    history = list(selectors.balance_results_for_district(district, profile).defer("document"))
+    history = list(selectors.balance_results_for_district(district, profile).defer("payload"))
     context = {
         "district": district,
         "year": year,
@@ -57,24 +57,22 @@ def balance_page(request: HttpRequest, district_code: str, year: int, profile: s
         "can_recompute": access.can(request.user, "manage", district),
     }
     if result is not None:
-        document = result.document
+        outcome = result.outcome
 
-        def levels() -> list[dict[str, Any]]:
-            views = presentation.level_views(document)
-            for level in views:
-                level["chart"] = mark_safe(level["chart"])  # noqa: S308 - built by charts.py, text escaped there
-            return views
+        def levels() -> list[presentation.LevelView]:
+            # The charts are built by charts.py, which escapes their text.
+            return [dataclasses.replace(v, chart=mark_safe(v.chart)) for v in presentation.level_views(outcome)]  # noqa: S308
 
         # The per-level and per-school sections are cached as rendered HTML, keyed by the result's
         # id (a recompute makes a new row, so a new key), the language and the code that shapes
         # them (a deployment that changes it starts afresh): these are computed only on a miss.
         context.update(
             display_version=display_version(),
-            document=document,
+            outcome=outcome,
             levels=SimpleLazyObject(levels),
-            units=SimpleLazyObject(lambda: presentation.unit_rows(document)),
-            rules=SimpleLazyObject(lambda: list(presentation.rules_by_key(document).values())),
-            county_passes=presentation.county_verdict(document),
+            units=SimpleLazyObject(lambda: presentation.unit_rows(outcome)),
+            rules=SimpleLazyObject(lambda: presentation.rule_views(outcome)),
+            county_passes=outcome.passes,
             trends=_cached_trends(history),
         )
     return render(request, "indicators/balance_page.html", context)
@@ -114,11 +112,11 @@ def _trends(history: list[BalanceResult]) -> list[dict[str, str]]:
         series: dict[str, list[float | None]] = {}
         threshold = None
         for result in history:
-            data = result.document["levels"].get(level)
-            for key, ind in (data or {}).get("indicators", {}).items():
+            data = result.outcome.level(level)
+            for key, ind in (data.indicators if data else {}).items():
                 name = _(presentation.SHORT_LABELS.get(key, key))
-                series.setdefault(name, []).append(ind["cv"])
-                threshold = ind["threshold"] if ind["threshold"] is not None else threshold
+                series.setdefault(name, []).append(ind.cv)
+                threshold = ind.threshold if ind.threshold is not None else threshold
         if series:
             svg = trend_lines(years, list(series.items()), threshold=threshold)
             out.append({"label": label, "svg": mark_safe(svg)})  # noqa: S308 - escaped in charts.py

@@ -99,19 +99,15 @@ def progress_overview(district: District, year: int) -> list[dict[str, Any]]:
 def _result_actual(result: BalanceResult | None, kind: str, indicator: str, level: str) -> float | None:
     if result is None:
         return None
-    document = result.document
+    outcome = result.outcome
     if kind == CountyTargetKind.COMPLIANCE_SHARE:
-        units = [
-            u
-            for u in document["units"]
-            if u["included"] and u["passes"] is not None and (not level or u["level"] == level)
-        ]
+        units = [u for u in outcome.included(level or None) if u.passes is not None]
         if not units:
             return None
-        return 100.0 * sum(1 for u in units if u["passes"]) / len(units)
+        return 100.0 * sum(1 for u in units if u.passes) / len(units)
     if kind == CountyTargetKind.CV:
-        entry = document["levels"].get(level, {}).get("indicators", {}).get(indicator)
-        return None if entry is None else entry["cv"]
+        entry = outcome.cv(level, indicator)
+        return None if entry is None else entry.cv
     return None
 
 

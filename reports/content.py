@@ -1,8 +1,9 @@
-"""Pure helpers that arrange a stored balance document and plain rows into report sections.
+"""Pure helpers that arrange a stored balance outcome and plain rows into report sections.
 
 No ORM here (reports.selectors reads, this arranges). Nothing is computed that the engine did
-not store: values, CVs, verdicts and gaps are read from the BalanceResult document through
-indicators.presentation (the same helpers as the balance page) and only formatted. The few
+not store: values, CVs, verdicts, gaps and findings are read from the stored outcome
+(indicators.results) and worded with indicators.presentation (the same helpers as the balance
+page), only formatted. The few
 figures made here are counts and sums of stored figures (schools failing an indicator, the sum
 of their stored shortfalls), labelled as such.
 
@@ -18,12 +19,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from indicators.charts import Bar, cv_bars
-from indicators.presentation import LEVEL_LABELS, level_views, rules_by_key, unit_rows, value_text
+from indicators.formulas import Profile, SchoolRule
+from indicators.presentation import LEVEL_LABELS, note_text, short_label, unit_rows, value_text
+from indicators.results import BalanceOutcome, CompositeAbove, CvAbove, CvNear, UnitFails, UnitShort
 from reports.charts import met_histogram, share_bars, with_report_font
 from reports.sections import Assessment
 from schools.fields import AREA_TYPES, SCHOOL_TYPES
 
-LEVEL_ORDER = ("primary", "junior")  # stored documents (jsonb) do not keep key order
+LEVEL_ORDER = ("primary", "junior")
 PASS_MARK, FAIL_MARK = "√", "×"  # both in GB2312 (the report font) and usual in official tables
 DASH = "—"
 NAMES_LISTED = 8  # schools named in one problem before "等 N 所"
@@ -116,11 +119,6 @@ def level_key(level: str) -> tuple[int, str]:
     return (LEVEL_ORDER.index(level) if level in LEVEL_ORDER else len(LEVEL_ORDER), level)
 
 
-def rule_order(document: Mapping[str, Any]) -> dict[str, int]:
-    """Indicator key -> position in the rule profile (the official order of the indicators)."""
-    return {rule["key"]: i for i, rule in enumerate((document.get("rules") or {}).get("indicators", []))}
-
-
 # --- 基本情况 ----------------------------------------------------------------------------------
 
 
@@ -182,67 +180,66 @@ def basic_facts(rows: Sequence[RegistryRow]) -> dict[str, Any]:
 # --- 资源配置 and 校际差异系数 --------------------------------------------------------------------
 
 
-def cv_tables(document: Mapping[str, Any]) -> list[dict[str, Any]]:
+def cv_tables(outcome: BalanceOutcome) -> list[dict[str, Any]]:
     """Per level, 校际差异系数表 (§7.2 table 3): the stored totals, mean, SD, CV and verdicts."""
     out = []
-    order = rule_order(document)
-    for lv in sorted(level_views(dict(document)), key=lambda v: level_key(v["level"])):
-        rows = []
-        for r in sorted(lv["rows"], key=lambda r: order.get(r["key"], len(order))):
-            threshold = r["threshold"]
+    for name in sorted(outcome.levels, key=level_key):
+        level = outcome.levels[name]
+        rows: list[dict[str, Any]] = []
+        for key, ind in level.indicators.items():
+            threshold = ind.threshold
             rows.append(
                 {
-                    "key": r["key"],
-                    "label": r["rule"].get("label", r["key"]),
-                    "unit": r["rule"].get("unit", ""),
-                    "total_resource": fixed(r.get("total_resource"), 2),
-                    "total_students": count(r.get("total_students")),
-                    "mean": fixed(r["mean"], 4),
-                    "sd": fixed(r["sd"], 4),
-                    "cv": fixed(r["cv"], 3),
+                    "key": key,
+                    "label": ind.rule.label,
+                    "unit": ind.rule.unit,
+                    "total_resource": fixed(ind.total_resource, 2),
+                    "total_students": count(ind.total_students),
+                    "mean": fixed(ind.mean, 4),
+                    "sd": fixed(ind.sd, 4),
+                    "cv": fixed(ind.cv, 3),
                     "threshold": fixed(threshold, 2, prefix="≤ ") if threshold is not None else Num(None, DASH, "@"),
-                    "passes": r["passes"],
-                    "verdict": verdict_text(r["passes"]) if threshold is not None else "不单独判定",
-                    "near": bool(r.get("near_threshold")),
-                    "note": r.get("note") or "",
-                    "short": r["rule"].get("short_label", r["key"]),
+                    "passes": ind.passes,
+                    "verdict": verdict_text(ind.passes) if threshold is not None else "不单独判定",
+                    "near": ind.near_threshold,
+                    "note": note_text(ind.note),
+                    "short": short_label(ind.rule),
                     "terms": [
                         {
-                            "code": t["school_code"],
-                            "school_name": t["school_name"],
-                            "students": count(t["students"]),
-                            "value": fixed(t["value"], 4),
-                            "weight": fixed(t["weight"], 4),
-                            "term": fixed(t["term"], 4),
-                            "share": percent(t["share"]),
+                            "code": t.school_code,
+                            "school_name": t.school_name,
+                            "students": count(t.students),
+                            "value": fixed(t.value, 4),
+                            "weight": fixed(t.weight, 4),
+                            "term": fixed(t.term, 4),
+                            "share": percent(t.share),
                         }
-                        for t in r["terms"]
+                        for t in sorted(ind.terms, key=lambda t: -t.share)
                     ],
                 }
             )
         composite = None
-        if lv.get("composite") is not None or lv.get("composite_threshold") is not None:
-            ct = lv.get("composite_threshold")
+        if level.composite is not None or level.composite_threshold is not None:
+            ct = level.composite_threshold
             composite = {
-                "cv": fixed(lv.get("composite"), 3),
+                "cv": fixed(level.composite, 3),
                 "threshold": fixed(ct, 2, prefix="≤ ") if ct is not None else Num(None, DASH, "@"),
-                "verdict": verdict_text(lv["passes"]) if ct is not None else "仅供参考",
+                "verdict": verdict_text(level.passes) if ct is not None else "仅供参考",
             }
         out.append(
             {
-                "level": lv["level"],
-                "label": level_label(lv["level"]),
-                "units": lv["units"],
-                "passes": lv["passes"],
-                "verdict": verdict_text(lv["passes"]),
+                "level": name,
+                "label": level_label(name),
+                "units": level.units,
+                "passes": level.passes,
+                "verdict": verdict_text(level.passes),
                 "rows": rows,
                 "composite": composite,
-                "notes": list(lv.get("notes") or []),
-                # Drawn here (not lv["chart"]) so that the bars follow the table's order.
+                "notes": [note_text(n) for n in level.notes],
                 "chart": with_report_font(
                     cv_bars(
                         [Bar(r["label"], r["cv"].value, r["threshold"].value) for r in rows],
-                        title=f"{level_label(lv['level'])}:差异系数与标准",
+                        title=f"{level_label(name)}:差异系数与标准",
                     )
                 ),
             }
@@ -280,48 +277,42 @@ def calc_tables(cv: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def unit_tables(document: Mapping[str, Any]) -> dict[str, Any]:
+def unit_tables(outcome: BalanceOutcome) -> dict[str, Any]:
     """Per level, each included unit's values against the standards with a pass mark (表Ⅱ-2)."""
-    doc = dict(document)
-    rules = rules_by_key(doc)
-    rows = unit_rows(doc)
+    rows = unit_rows(outcome)
     levels = []
-    for level in sorted(document["levels"], key=level_key):
-        level_rows = [r for r in rows if r["level"] == level and r["included"]]
-        columns = [
+    for level in sorted(outcome.levels, key=level_key):
+        level_rows = [r for r in rows if r.unit.level == level and r.unit.included]
+        columns: list[dict[str, Any]] = [
             {
-                "key": key,
-                "short": rule["short_label"],
-                "label": rule["label"],
-                "unit": rule.get("unit", ""),
-                "standard": plain((rule.get("standards") or {}).get(level)),
+                "key": rule.key,
+                "short": short_label(rule),
+                "label": rule.label,
+                "unit": rule.unit,
+                "standard": plain(rule.standards.get(level)),
             }
-            for key, rule in rules.items()
+            for rule in outcome.rules
         ]
         table = []
         for r in level_rows:
+            unit = r.unit
             cells = [
-                {
-                    "num": unit_value(c["value"], c["standard"], c["met"]),
-                    "mark": mark(c["met"]),
-                    "met": c["met"],
-                }
-                for c in r["cells"]
+                {"num": unit_value(c.value, c.standard, c.met), "mark": mark(c.met), "met": c.met} for c in r.cells
             ]
             table.append(
                 {
-                    "code": r["school_code"],
-                    "name": r.get("school_name", r["school_code"]),
-                    "students": count(r["students"]),
+                    "code": unit.school_code,
+                    "name": unit.school_name,
+                    "students": count(unit.students),
                     "cells": cells,
-                    "met": f"{r['met']}/{r['assessed']}" if r.get("assessed") else DASH,
-                    "passes": r["passes"],
-                    "verdict": verdict_text(r["passes"]) if r.get("assessed") else DASH,
-                    "merged_from": list(r.get("merged_from") or []),
-                    "approved": r.get("approved", True),
+                    "met": f"{unit.met}/{unit.assessed}" if unit.assessed else DASH,
+                    "passes": unit.passes,
+                    "verdict": verdict_text(unit.passes) if unit.assessed else DASH,
+                    "merged_from": list(unit.merged_from),
+                    "approved": unit.approved,
                 }
             )
-        assessed = [r for r in level_rows if r.get("assessed")]
+        assessed = [r for r in level_rows if r.unit.assessed]
         levels.append(
             {
                 "level": level,
@@ -329,64 +320,59 @@ def unit_tables(document: Mapping[str, Any]) -> dict[str, Any]:
                 "columns": columns,
                 "rows": table,
                 "assessed": len(assessed),
-                "passing": sum(1 for r in assessed if r["passes"] is True),
+                "passing": sum(1 for r in assessed if r.unit.passes is True),
                 "has_standards": any(c["standard"].value is not None for c in columns),
             }
         )
     excluded = [
         {
-            "code": r["school_code"],
-            "name": r.get("school_name", r["school_code"]),
-            "level": level_label(r["level"]),
-            "students": count(r["students"]),
-            "reason": r.get("excluded_reason") or "",
+            "code": r.unit.school_code,
+            "name": r.unit.school_name,
+            "level": level_label(r.unit.level),
+            "students": count(r.unit.students),
+            "reason": r.reason_text,
         }
         for r in rows
-        if not r["included"]
+        if not r.unit.included
     ]
     return {"levels": levels, "excluded": excluded}
 
 
-def gap_rows(document: Mapping[str, Any]) -> list[dict[str, Any]]:
+def gap_rows(outcome: BalanceOutcome) -> list[dict[str, Any]]:
     """Each unmet indicator of each included unit: value, standard and the stored shortfall."""
-    rules = rules_by_key(dict(document))
-    out = []
-    for unit in document["units"]:
-        if not unit["included"] or not unit["gaps"]:
-            continue
-        below = set(unit.get("below_floor") or [])
-        for key, gap in unit["gaps"].items():
-            rule = rules.get(key, {})
-            out.append(
-                {
-                    "code": unit["school_code"],
-                    "name": unit.get("school_name", unit["school_code"]),
-                    "level": level_label(unit["level"]),
-                    "level_key": unit["level"],
-                    "key": key,
-                    "label": rule.get("label", key),
-                    "short": rule.get("short_label", key),
-                    "unit": rule.get("unit", ""),
-                    "value": unit_value(gap.get("value"), gap.get("standard"), False),
-                    "standard": plain(gap.get("standard")),
-                    "shortfall": gap.get("shortfall"),
-                    "gap_unit": gap.get("unit", ""),
-                    "text": gap.get("text") or "",
-                    "below_floor": key in below,
-                    "passes": unit["passes"],
-                }
-            )
-    order = rule_order(document)
+    order = {rule.key: i for i, rule in enumerate(outcome.rules)}
+    out: list[dict[str, Any]] = []
+    for unit, gap in outcome.gaps():
+        rule = gap.rule
+        out.append(
+            {
+                "code": unit.school_code,
+                "name": unit.school_name,
+                "level": level_label(unit.level),
+                "level_key": unit.level,
+                "key": rule.key,
+                "label": rule.label,
+                "short": short_label(rule),
+                "unit": rule.unit,
+                "value": unit_value(gap.value, gap.standard, False),
+                "standard": plain(gap.standard),
+                "shortfall": gap.shortfall,
+                "gap_unit": gap.unit,
+                "text": gap.text,
+                "below_floor": gap.below_floor,
+                "passes": unit.passes,
+            }
+        )
     out.sort(key=lambda g: (level_key(g["level_key"]), g["passes"] is not False, g["code"], order.get(g["key"], 99)))
-    for i, gap in enumerate(out):  # the table names a unit on its first row only
-        gap["first"] = i == 0 or (out[i - 1]["code"], out[i - 1]["level_key"]) != (gap["code"], gap["level_key"])
+    for i, row in enumerate(out):  # the table names a unit on its first row only
+        row["first"] = i == 0 or (out[i - 1]["code"], out[i - 1]["level_key"]) != (row["code"], row["level_key"])
     return out
 
 
-def compliance_charts(document: Mapping[str, Any], tables: Mapping[str, Any]) -> list[dict[str, str]]:
+def compliance_charts(outcome: BalanceOutcome, tables: Mapping[str, Any]) -> list[dict[str, str]]:
     """Per level with standards: share of schools meeting each indicator, and schools by items met."""
-    rules = rules_by_key(dict(document))
     charts = []
+    min_met = outcome.profile.school_rule.min_met
     for lv in tables["levels"]:
         if not lv["has_standards"] or not lv["rows"]:
             continue
@@ -394,12 +380,9 @@ def compliance_charts(document: Mapping[str, Any], tables: Mapping[str, Any]) ->
         for i, column in enumerate(lv["columns"]):
             judged = [r["cells"][i]["met"] for r in lv["rows"] if r["cells"][i]["met"] is not None]
             met = sum(1 for m in judged if m)
-            rows.append(
-                (rules[column["key"]]["short_label"], met / len(judged) if judged else None, f"{met}/{len(judged)}")
-            )
+            rows.append((column["short"], met / len(judged) if judged else None, f"{met}/{len(judged)}"))
         by_met: Counter[str] = Counter(r["met"] for r in lv["rows"] if r["met"] != DASH)
         assessed = max((int(k.split("/")[1]) for k in by_met), default=0)
-        min_met = (document.get("rules") or {}).get("school_rule", {}).get("min_met")
         histogram = [
             (f"{n}项", by_met.get(f"{n}/{assessed}", 0), min_met is None or n >= min_met)
             for n in range(assessed, -1, -1)
@@ -414,16 +397,15 @@ def compliance_charts(document: Mapping[str, Any], tables: Mapping[str, Any]) ->
     return charts
 
 
-def school_rule_text(rules: Mapping[str, Any]) -> str:
+def school_rule_text(rule: SchoolRule) -> str:
     """The school-level rule in words, e.g. "至少 6 项达标,其余项不低于标准的 85%"."""
-    rule = rules.get("school_rule") or {}
     parts = []
-    if rule.get("min_met") is not None:
-        parts.append(f"至少 {rule['min_met']} 项达标")
-    if rule.get("max_failing") is not None:
-        parts.append(f"未达标不超过 {rule['max_failing']} 项")
-    if rule.get("floor_ratio") is not None:
-        parts.append(f"其余项不低于标准的 {rule['floor_ratio'] * 100:g}%")
+    if rule.min_met is not None:
+        parts.append(f"至少 {rule.min_met} 项达标")
+    if rule.max_failing is not None:
+        parts.append(f"未达标不超过 {rule.max_failing} 项")
+    if rule.floor_ratio is not None:
+        parts.append(f"其余项不低于标准的 {rule.floor_ratio * 100:g}%")
     return ",".join(parts) or "本规则未设学校达标标准"
 
 
@@ -456,97 +438,98 @@ def names_text(names: Sequence[str]) -> str:
 
 
 def derive_problems(
-    document: Mapping[str, Any],
+    outcome: BalanceOutcome,
     cv: Sequence[Mapping[str, Any]],
-    gaps: Sequence[Mapping[str, Any]],
     *,
     unapproved: Sequence[str] = (),
     not_reported: Sequence[str] = (),
     plan_missing: Sequence[str] = (),
 ) -> list[Problem]:
-    """问题清单 and 整改建议 from the stored verdicts (§7.2 table 6), in a fixed order.
+    """问题清单 and 整改建议 from the outcome's findings (§7.2 table 6), in a fixed order.
 
     1. CVs above their threshold (and a failing 2012 composite), with the schools that add most
        to the variance below the county mean; 2. per indicator, the schools below the standard
        and the sum of their stored shortfalls; 3. schools failing the school-level rule;
        4. CVs within 0.0005 of the threshold (to be checked by hand); 5. data not reported or
        not approved; 6. school plans without an approved progress report. Problems recorded in
-       the assessment app are listed separately, as recorded (owner, deadline, state).
+       the assessment app are listed separately, as recorded (owner, deadline, state). `cv` is
+       the report's CV table (cv_tables), whose formatted figures the texts quote.
     """
-    rules = rules_by_key(dict(document))
+    shown = {(lv["level"], row["key"]): row for lv in cv for row in lv["rows"]}
+    composites = {lv["level"]: lv["composite"] for lv in cv}
+    findings = outcome.findings
     problems: list[Problem] = []
-    for lv in cv:
-        for row in lv["rows"]:
-            if row["passes"] is not False:
-                continue
-            mean = row["mean"].value
-            below = [t for t in row["terms"] if mean is not None and t["value"].value < mean]
-            below.sort(key=lambda t: -t["share"].value)
-            names = [f"{t['school_name']}({fixed(t['value'].value, 2)})" for t in below[:3]]
+    for finding in findings:
+        if isinstance(finding, CvAbove):
+            ind = finding.indicator
+            row = shown[(ind.level, ind.key)]
+            names = [f"{t.school_name}({fixed(t.value, 2)})" for t in finding.below_mean[:3]]
             problems.append(
                 Problem(
                     "校际差异",
-                    f"{lv['label']}「{row['label']}」差异系数 {row['cv']},高于标准 {_bare(row['threshold'])}。",
+                    f"{level_label(ind.level)}「{ind.rule.label}」差异系数 {row['cv']},"
+                    f"高于标准 {_bare(row['threshold'])}。",
                     "优先为低于全县均值("
-                    + f"{row['mean']} {row['unit']})的学校补充该项资源"
+                    + f"{row['mean']} {ind.rule.unit})的学校补充该项资源"
                     + (f",差异贡献最大的是{'、'.join(names)}" if names else "")
                     + ";逐年监测,直至差异系数降至标准以内。",
-                    [t["school_name"] for t in below],
+                    [t.school_name for t in finding.below_mean],
                 )
             )
-        composite = lv.get("composite")
-        if composite and lv["passes"] is False and composite["threshold"].value is not None:
-            worst = sorted((r for r in lv["rows"] if r["cv"].value is not None), key=lambda r: -r["cv"].value)[:3]
+        elif isinstance(finding, CompositeAbove):
+            composite = composites[finding.level.level]
+            worst = [shown[(finding.level.level, i.key)] for i in finding.worst]
             problems.append(
                 Problem(
                     "校际差异",
-                    f"{lv['label']}综合差异系数 {composite['cv']},高于标准 {_bare(composite['threshold'])}。",
+                    f"{level_label(finding.level.level)}综合差异系数 {composite['cv']},"
+                    f"高于标准 {_bare(composite['threshold'])}。",
                     "从差异系数最高的指标入手:" + "、".join(f"{r['label']}({r['cv']})" for r in worst) + "。",
                 )
             )
-    grouped: dict[tuple[str, str], list[Mapping[str, Any]]] = defaultdict(list)
-    for gap in gaps:
-        grouped[(gap["level_key"], gap["key"])].append(gap)
-    for (level, key), items in sorted(grouped.items(), key=lambda kv: (kv[0][0] != "primary", kv[0][1])):
-        rule = rules.get(key, {})
-        standard = items[0]["standard"]
-        known = [g["shortfall"] for g in items if g["shortfall"] is not None]
+    grouped: dict[tuple[str, str], list[UnitShort]] = defaultdict(list)
+    for finding in findings:
+        if isinstance(finding, UnitShort):
+            grouped[(finding.unit.level, finding.gap.key)].append(finding)
+    for (level, _key), items in sorted(grouped.items(), key=lambda kv: (kv[0][0] != "primary", kv[0][1])):
+        rule = items[0].gap.rule
+        known = [f.gap.shortfall for f in items if f.gap.shortfall is not None]
         missing = len(items) - len(known)
-        gap_label, gap_unit = rule.get("gap_label", rule.get("label", key)), rule.get("gap_unit", "")
         total = sum(known)
-        total_text = f"¥{total:,.0f}" if gap_unit == "元" else f"{total:,.0f} {gap_unit}"
-        label, unit = rule.get("label", key), rule.get("unit", "")
-        text = f"{level_label(level)} {len(items)} 个计算单元「{label}」低于标准 {standard} {unit}"
-        text += f",合计需增加{gap_label} {total_text}" if known else ""
+        total_text = f"¥{total:,.0f}" if rule.gap_unit == "元" else f"{total:,.0f} {rule.gap_unit}"
+        standard = plain(items[0].gap.standard)
+        text = f"{level_label(level)} {len(items)} 个计算单元「{rule.label}」低于标准 {standard} {rule.unit}"
+        text += f",合计需增加{rule.gap_label} {total_text}" if known else ""
         text += f"({missing} 个单元未填报)" if missing else ""
         problems.append(
             Problem(
                 "资源配置",
                 text + "。",
-                f"按标准逐校补足{gap_label}(各校缺口见“未达标学校及差距”表);纳入县域推进计划和学校三年发展规划的年度目标。",
-                [g["name"] for g in items],
+                f"按标准逐校补足{rule.gap_label}(各校缺口见“未达标学校及差距”表);纳入县域推进计划和学校三年发展规划的年度目标。",
+                [f.unit.school_name for f in items],
             )
         )
-    failing = [u for u in document["units"] if u["included"] and u["passes"] is False]
+    failing = [f.unit for f in findings if isinstance(f, UnitFails)]
     if failing:
         problems.append(
             Problem(
                 "资源配置",
-                f"{len(failing)} 个计算单元未达到学校达标要求({school_rule_text(document.get('rules') or {})})。",
+                f"{len(failing)} 个计算单元未达到学校达标要求({school_rule_text(outcome.profile.school_rule)})。",
                 "逐校制定达标计划,明确建设项目、资金来源和完成时限。",
-                [u.get("school_name", u["school_code"]) for u in failing],
+                [u.school_name for u in failing],
             )
         )
-    for lv in cv:
-        for row in lv["rows"]:
-            if row["near"] and row["passes"] is not False:
-                problems.append(
-                    Problem(
-                        "校际差异",
-                        f"{lv['label']}「{row['label']}」差异系数 {row['cv']} 与标准相差不足 0.0005,处于临界。",
-                        "复核相关学校的统计数据,防止下一学年超标。",
-                    )
+    for finding in findings:
+        if isinstance(finding, CvNear):
+            ind = finding.indicator
+            problems.append(
+                Problem(
+                    "校际差异",
+                    f"{level_label(ind.level)}「{ind.rule.label}」差异系数 {shown[(ind.level, ind.key)]['cv']} "
+                    "与标准相差不足 0.0005,处于临界。",
+                    "复核相关学校的统计数据,防止下一学年超标。",
                 )
+            )
     if not_reported:
         problems.append(
             Problem(
@@ -580,7 +563,7 @@ def derive_problems(
 # --- plans ----------------------------------------------------------------------------------
 
 
-def board_rows(rows: Sequence[Mapping[str, Any]], rules: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any]]:
+def board_rows(rows: Sequence[Mapping[str, Any]], profile: Profile) -> list[dict[str, Any]]:
     """The county plan board (plans.selectors.county_plan_board) formatted for the report."""
     out = []
     for row in rows:
@@ -593,11 +576,11 @@ def board_rows(rows: Sequence[Mapping[str, Any]], rules: Mapping[str, Mapping[st
                 return Num(value, DASH, "@") if value is None else Num(value, f"{value:.1f}%", '0.0"%"')
             return plain(value)
 
-        rule = rules.get(row["indicator"], {})
+        labels = {rule.key: rule.label for rule in profile.indicators}
         out.append(
             {
                 "label": str(row["label"]),
-                "indicator": rule.get("label", row["indicator"]) if row["indicator"] else "",
+                "indicator": labels.get(row["indicator"], row["indicator"]) if row["indicator"] else "",
                 "level": level_label(row["level"]) if row["level"] else "全部",
                 "cells": [
                     {"year": c["year"], "target": fmt(c["target"]), "actual": fmt(c["actual"]), "mark": mark(c["met"])}
@@ -635,38 +618,34 @@ def target_rows(rows: Sequence[Any]) -> list[dict[str, Any]]:
 # --- school report --------------------------------------------------------------------------
 
 
-def school_history(documents: Sequence[tuple[int, Mapping[str, Any]]], school_code: str) -> list[dict[str, Any]]:
+def school_history(outcomes: Sequence[tuple[int, BalanceOutcome]], school_code: str) -> list[dict[str, Any]]:
     """One school's units over the years: per level, each indicator's value against its standard.
 
-    `documents` are (year, stored document) pairs in year order; a mixed school has a primary
-    and a junior unit, each with its own table.
+    `outcomes` are (year, stored outcome) pairs in year order; a mixed school has a primary and a
+    junior unit, each with its own table.
     """
     levels: dict[str, dict[str, Any]] = {}
-    for year, document in documents:
-        rules = rules_by_key(dict(document))
-        for unit in document["units"]:
-            if unit["school_code"] != school_code:
-                continue
+    for year, outcome in outcomes:
+        for unit in outcome.units_of(school_code):
             entry = levels.setdefault(
-                unit["level"], {"level": unit["level"], "label": level_label(unit["level"]), "years": [], "rows": {}}
+                unit.level, {"level": unit.level, "label": level_label(unit.level), "years": [], "rows": {}}
             )
             entry["years"].append(
                 {
                     "year": year,
-                    "included": unit["included"],
-                    "reason": unit.get("excluded_reason") or "",
-                    "met": f"{unit['met']}/{unit['assessed']}" if unit.get("assessed") else DASH,
-                    "verdict": verdict_text(unit["passes"]) if unit.get("assessed") else DASH,
-                    "students": count(unit["students"]),
+                    "included": unit.included,
+                    "reason": note_text(unit.exclusion),
+                    "met": f"{unit.met}/{unit.assessed}" if unit.assessed else DASH,
+                    "verdict": verdict_text(unit.passes) if unit.assessed else DASH,
+                    "students": count(unit.students),
                 }
             )
-            for key, rule in rules.items():
-                standard = (rule.get("standards") or {}).get(unit["level"])
-                value = unit["values"].get(key)
-                met = None if standard is None or not unit["included"] else (value is not None and value >= standard)
+            for rule in outcome.rules:
+                standard = rule.standards.get(unit.level)
+                value = unit.values.get(rule.key)
+                met = None if standard is None or not unit.included else (value is not None and value >= standard)
                 row = entry["rows"].setdefault(
-                    key,
-                    {"label": rule["label"], "short": rule["short_label"], "unit": rule.get("unit", ""), "cells": {}},
+                    rule.key, {"label": rule.label, "short": short_label(rule), "unit": rule.unit, "cells": {}}
                 )
                 row["standard"] = plain(standard)  # the latest year's standard is shown
                 row["cells"][year] = {"num": unit_value(value, standard, met), "mark": mark(met), "met": met}
@@ -682,18 +661,15 @@ def school_history(documents: Sequence[tuple[int, Mapping[str, Any]]], school_co
     return out
 
 
-def ratio_rows(document: Mapping[str, Any], school_code: str) -> list[tuple[str, float | None, str]]:
+def ratio_rows(outcome: BalanceOutcome, school_code: str) -> list[tuple[str, float | None, str]]:
     """For the school chart: each indicator's value as a share of its standard (1 = on standard)."""
-    rules = rules_by_key(dict(document))
     out = []
-    for unit in document["units"]:
-        if unit["school_code"] != school_code:
-            continue
-        for key, rule in rules.items():
-            standard = (rule.get("standards") or {}).get(unit["level"])
-            value = unit["values"].get(key)
+    for unit in outcome.units_of(school_code):
+        for rule in outcome.rules:
+            standard = rule.standards.get(unit.level)
+            value = unit.values.get(rule.key)
             if standard:
-                label = f"{level_label(unit['level'])}·{rule['short_label']}"
+                label = f"{level_label(unit.level)}·{short_label(rule)}"
                 out.append(
                     (label, None if value is None else value / standard, f"{value_text(value)}/{plain(standard)}")
                 )

@@ -19,8 +19,10 @@ from django.utils import timezone
 from core import access
 from core.identity import files_digest
 from core.years import school_year_label
-from indicators import presentation
+from indicators.formulas import Profile
 from indicators.models import BalanceResult, BalanceState, RuleProfile, RuleProfileVersion
+from indicators.presentation import note_text
+from indicators.results import BalanceOutcome, UnitOutcome
 from indicators.selectors import profiles_for_district
 from plans.models import SchoolPlan
 from plans.selectors import county_plan_board, county_plan_for, plan_target_rows, progress_overview
@@ -172,43 +174,38 @@ def approval_record(events: QuerySet[StatisticsEvent], names: dict[str, str]) ->
 
 def _profile_info(result: BalanceResult) -> dict[str, Any]:
     version: RuleProfileVersion = result.profile_version
-    document = result.document
-    rules = document.get("rules") or {}
+    profile = result.outcome.profile
     creator = version.created_by
     return {
         "name": result.profile_name,
-        "label": document.get("profile_label") or version.profile.label,
+        "label": profile.label or version.profile.label,
         "version": version.version,
         "created_at": timezone.localtime(version.created_at).strftime("%Y-%m-%d %H:%M"),
         "created_by": (creator.display_name or creator.username) if creator else "系统默认",
         "note": version.note,
         "indicators": [
             {
-                "label": ind["label"],
-                "unit": ind["unit"],
-                "numerator": ind["numerator"],
-                "factor": content.plain(ind["factor"]),
-                "standards": [content.plain((ind.get("standards") or {}).get(lv)) for lv in ("primary", "junior")],
+                "label": rule.label,
+                "unit": rule.unit,
+                "numerator": rule.numerator,
+                "factor": content.plain(rule.factor),
+                "standards": [content.plain(rule.standards.get(lv)) for lv in ("primary", "junior")],
                 "thresholds": [
-                    content.fixed(t, 2)
-                    if (t := (ind.get("cv_thresholds") or {}).get(lv)) is not None
-                    else content.plain(None)
+                    content.fixed(t, 2) if (t := rule.cv_thresholds.get(lv)) is not None else content.plain(None)
                     for lv in ("primary", "junior")
                 ],
             }
-            for ind in rules.get("indicators", [])
+            for rule in profile.indicators
         ],
-        "county_rule": "各项指标差异系数分别判定"
-        if rules.get("county_rule") == "each_indicator"
-        else "综合差异系数判定",
+        "county_rule": "各项指标差异系数分别判定" if profile.county_rule == "each_indicator" else "综合差异系数判定",
         "composite_thresholds": [
             content.fixed(t, 2) if t is not None else content.plain(None)
-            for t in ((rules.get("composite_thresholds") or {}).get(lv) for lv in ("primary", "junior"))
+            for t in (profile.composite_thresholds.get(lv) for lv in ("primary", "junior"))
         ]
-        if rules.get("composite_thresholds")
+        if profile.composite_thresholds
         else None,
-        "school_rule": content.school_rule_text(rules),
-        "scope": scope_lines(rules),
+        "school_rule": content.school_rule_text(profile.school_rule),
+        "scope": scope_lines(profile),
     }
 
 
@@ -219,38 +216,33 @@ TEACHING_POINT_MODES = {
 }
 
 
-def scope_lines(rules: dict[str, Any]) -> list[str]:
+def scope_lines(profile: Profile) -> list[str]:
     """The profile's scope switches in words (§5.1, §5.2, §5.3)."""
-    scope = rules.get("scope") or {}
-    weights = rules.get("section_weights") or {}
-    lines = [
-        "民办学校" + ("不参与计算" if scope.get("exclude_private") else "参与计算"),
-        "非县属学校" + ("不参与计算" if scope.get("exclude_non_county") else "参与计算"),
+    scope = profile.scope
+    weights = profile.section_weights
+    return [
+        "民办学校" + ("不参与计算" if scope.exclude_private else "参与计算"),
+        "非县属学校" + ("不参与计算" if scope.exclude_non_county else "参与计算"),
         "教学点"
-        + TEACHING_POINT_MODES.get(scope.get("teaching_point_mode", ""), str(scope.get("teaching_point_mode")))
+        + TEACHING_POINT_MODES.get(scope.teaching_point_mode, scope.teaching_point_mode)
         + (
-            f";在校生不足 {scope['teaching_point_min_students']} 人的教学点不参与计算"
-            if scope.get("teaching_point_min_students")
+            f";在校生不足 {scope.teaching_point_min_students} 人的教学点不参与计算"
+            if scope.teaching_point_min_students
             else ""
         ),
-        "特殊教育学校" + ("不参与计算" if scope.get("exclude_special") else "参与计算"),
-        "职业初中" + ("不参与计算" if scope.get("exclude_vocational") else "参与计算"),
-        "教学及辅助用房面积" + ("扣除室内体育用房" if rules.get("subtract_indoor_sports") else "不扣除室内体育用房"),
+        "特殊教育学校" + ("不参与计算" if scope.exclude_special else "参与计算"),
+        "职业初中" + ("不参与计算" if scope.exclude_vocational else "参与计算"),
+        "教学及辅助用房面积" + ("扣除室内体育用房" if profile.subtract_indoor_sports else "不扣除室内体育用房"),
+        "一贯制学校与完全中学的设施按加权学生数分摊,小学 : 初中 : 高中 = "
+        + " : ".join(f"{weights.get(s, 0):g}" for s in ("primary", "junior", "senior")),
     ]
-    if weights:
-        lines.append(
-            "一贯制学校与完全中学的设施按加权学生数分摊,小学 : 初中 : 高中 = "
-            + " : ".join(f"{weights.get(s, 0):g}" for s in ("primary", "junior", "senior"))
-        )
-    return lines
 
 
 def _result_info(result: BalanceResult, district: District, year: int) -> dict[str, Any]:
-    inputs = result.document.get("inputs") or {}
     state = BalanceState.objects.filter(district=district, year=year).values_list("stale", flat=True).first()
     return {
         "fingerprint": result.input_fingerprint,
-        "engine_version": inputs.get("engine_version", ""),
+        "engine_version": result.outcome.engine_version,
         "computed_at": timezone.localtime(result.computed_at).strftime("%Y-%m-%d %H:%M"),
         "units_total": result.units_total,
         "units_approved": result.units_approved,
@@ -265,20 +257,19 @@ def _result_info(result: BalanceResult, district: District, year: int) -> dict[s
 def county_report_context(*, district: District, year: int, profile_name: str) -> dict[str, Any]:
     """Everything the county report (督导评估报告, §7.2) shows, as plain data."""
     result = result_for(district, year, profile_name)
-    document = result.document
+    outcome = result.outcome
     registry = registry_rows(district, year)
     names = {r.code: r.name for r in registry}
     facts = content.basic_facts(registry)
-    cv = content.cv_tables(document)
-    units = content.unit_tables(document)
-    gaps = content.gap_rows(document)
+    cv = content.cv_tables(outcome)
+    units = content.unit_tables(outcome)
+    gaps = content.gap_rows(outcome)
     assessment = sections.assessment_for_report(district, year, profile_name)
-    county_plan = _county_plan(district, document)
+    county_plan = _county_plan(district, outcome)
     school_plans = _school_plans(district, year, names)
     problems = content.derive_problems(
-        document,
+        outcome,
         cv,
-        gaps,
         unapproved=facts["unapproved"],
         not_reported=facts["not_reported"],
         plan_missing=school_plans["missing"],
@@ -301,20 +292,20 @@ def county_report_context(*, district: District, year: int, profile_name: str) -
         "calc": content.calc_tables(cv),
         "units": units,
         "gaps": gaps,
-        "charts": content.compliance_charts(document, units),
+        "charts": content.compliance_charts(outcome, units),
         "assessment": content.assessment_view(assessment),
         "county_plan": county_plan,
         "school_plans": school_plans,
         "problems": problems,
-        "conclusion": conclusion(document, cv, units, assessment, info, profile),
-        "county_verdict": presentation.county_verdict(document),
+        "conclusion": conclusion(outcome, cv, units, assessment, info, profile),
+        "county_verdict": outcome.passes,
         "approvals": approval_record(events, names),
         "generated_at": timezone.localtime().strftime("%Y-%m-%d %H:%M"),
     }
 
 
 def conclusion(
-    document: dict[str, Any],
+    outcome: BalanceOutcome,
     cv: Sequence[dict[str, Any]],
     units: dict[str, Any],
     assessment: sections.Assessment,
@@ -340,7 +331,7 @@ def conclusion(
         if table and table["assessed"]:
             text += f";{table['assessed']} 个计算单元中 {table['passing']} 个达到学校达标要求"
         out.append(text + "。")
-    verdict = presentation.county_verdict(document)
+    verdict = outcome.passes
     out.append(
         {
             True: "县域义务教育学校资源配置校际差异系数达到本规则要求。",
@@ -361,17 +352,16 @@ def conclusion(
     return out
 
 
-def _county_plan(district: District, document: dict[str, Any]) -> dict[str, Any] | None:
+def _county_plan(district: District, outcome: BalanceOutcome) -> dict[str, Any] | None:
     plan = county_plan_for(district)
     if plan is None:
         return None
-    rules = presentation.rules_by_key(document)
     return {
         "title": plan.title,
         "period": f"{plan.start_year}—{plan.end_year}",
         "inspection_date": plan.inspection_date.strftime("%Y-%m-%d") if plan.inspection_date else "",
         "years": list(range(plan.start_year, plan.end_year + 1)),
-        "rows": content.board_rows(county_plan_board(plan), rules),
+        "rows": content.board_rows(county_plan_board(plan), outcome.profile),
     }
 
 
@@ -417,12 +407,12 @@ def school_report_context(*, school: School, year: int, profile_name: str) -> di
             district=district, profile_name=profile_name, is_current=True, year__lte=year
         ).order_by("year")
     )
-    documents = [(r.year, r.document) for r in history]
+    outcomes = [(r.year, r.outcome) for r in history]
     version = school_version(school, year)
     stats = AnnualStatistics.objects.filter(school=school, year=year).first()
-    document = result.document
-    own_units = [u for u in document["units"] if u["school_code"] == school.code]
-    gaps = [g for g in content.gap_rows(document) if g["code"] == school.code]
+    outcome = result.outcome
+    own_units = outcome.units_of(school.code)
+    gaps = [g for g in content.gap_rows(outcome) if g["code"] == school.code]
     # The plan in force: the newest approved version covering the year, else the newest draft.
     plans = list(
         SchoolPlan.objects.filter(school=school, start_year__lte=year, end_year__gte=year).order_by(
@@ -432,7 +422,7 @@ def school_report_context(*, school: School, year: int, profile_name: str) -> di
     plan = next((p for p in plans if p.status == "approved"), plans[0] if plans else None)
     name = version.name if version else school.code
     events = StatisticsEvent.objects.filter(statistics__school=school, statistics__year=year)
-    ratio = content.ratio_rows(document, school.code)
+    ratio = content.ratio_rows(outcome, school.code)
     return {
         "kind": "school",
         "district": {"code": district.code, "name": district.name, "province": district.province},
@@ -455,7 +445,7 @@ def school_report_context(*, school: School, year: int, profile_name: str) -> di
         "profile": _profile_info(result),
         "result": _result_info(result, district, year),
         "units": own_units_view(own_units),
-        "history": content.school_history(documents, school.code),
+        "history": content.school_history(outcomes, school.code),
         "gaps": gaps,
         "chart": share_bars(ratio, title="各指标实际值与标准之比(100% = 达到标准)", scale_max=1.5, reference=1.0)
         if ratio
@@ -466,16 +456,16 @@ def school_report_context(*, school: School, year: int, profile_name: str) -> di
     }
 
 
-def own_units_view(units: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def own_units_view(units: list[UnitOutcome]) -> list[dict[str, Any]]:
     return [
         {
-            "level": content.level_label(u["level"]),
-            "students": content.count(u["students"]),
-            "included": u["included"],
-            "reason": u.get("excluded_reason") or "",
-            "met": f"{u['met']}/{u['assessed']}" if u.get("assessed") else "—",
-            "verdict": content.verdict_text(u["passes"]) if u.get("assessed") else "—",
-            "notes": list(u.get("notes") or []),
+            "level": content.level_label(u.level),
+            "students": content.count(u.students),
+            "included": u.included,
+            "reason": note_text(u.exclusion),
+            "met": f"{u.met}/{u.assessed}" if u.assessed else "—",
+            "verdict": content.verdict_text(u.passes) if u.assessed else "—",
+            "notes": [note_text(u.note)] if u.note else [],
         }
         for u in units
     ]

@@ -128,55 +128,38 @@ def results_sheets(district: District, year: int) -> list[spreadsheet.SheetSpec]
     """The stored results of the district-year, one sheet per rule profile (values at full
     precision, shown with two decimals, as the pages show them)."""
     from indicators.models import BalanceResult
-    from indicators.presentation import LEVEL_LABELS, to_summary
+    from indicators.presentation import LEVEL_LABELS, note_text
 
     sheets = []
-    results = BalanceResult.objects.filter(district=district, year=year, is_current=True).order_by("profile_name")
-    for result in results:
-        document = result.document
-        summary = to_summary(document)
-        label = document.get("profile_label") or result.profile_name
-        rules = {r["key"]: r for r in document.get("rules", {}).get("indicators", [])}
-        keys = list(rules)
+    stored = BalanceResult.objects.filter(district=district, year=year, is_current=True).order_by("profile_name")
+    for result in stored:
+        outcome = result.outcome
+        rules = outcome.rules
         computed = timezone.localtime(result.computed_at).strftime("%Y-%m-%d %H:%M")
         rows: list[list[Any]] = [
-            [_("评估规则"), label, _("计算时间"), computed, _("数据指纹"), result.input_fingerprint],
+            [_("评估规则"), outcome.profile.label, _("计算时间"), computed, _("数据指纹"), result.input_fingerprint],
             [],
             [_("学段"), _("指标"), _("指标键"), _("均值"), _("标准差"), _("差异系数"), _("标准"), _("是否达标")],
         ]
-        for level, data in summary["levels"].items():
-            level_label = LEVEL_LABELS.get(level, level)
-            for key, indicator in data["indicators"].items():
+        for name, level in outcome.levels.items():
+            level_label = LEVEL_LABELS.get(name, name)
+            for key, indicator in level.indicators.items():
                 rows.append(
                     [
                         level_label,
-                        rules.get(key, {}).get("label", key),
+                        indicator.rule.label,
                         key,
-                        indicator["mean"],
-                        indicator["sd"],
-                        indicator["cv"],
-                        indicator["threshold"],
-                        _yes_no_none(indicator["passes"]),
+                        indicator.mean,
+                        indicator.sd,
+                        indicator.cv,
+                        indicator.threshold,
+                        _yes_no_none(indicator.passes),
                     ]
                 )
-            if data.get("composite") is not None:
-                rows.append(
-                    [LEVEL_LABELS.get(level, level), _("综合差异系数"), "composite", None, None, data["composite"]]
-                )
-            rows.append(
-                [
-                    LEVEL_LABELS.get(level, level),
-                    _("该学段是否达标"),
-                    "",
-                    None,
-                    None,
-                    None,
-                    None,
-                    _yes_no_none(data["passes"]),
-                ]
-            )
+            if level.composite is not None:
+                rows.append([level_label, _("综合差异系数"), "composite", None, None, level.composite])
+            rows.append([level_label, _("该学段是否达标"), "", None, None, None, None, _yes_no_none(level.passes)])
         rows.append([])
-        names = {u["school_code"]: u.get("school_name", "") for u in document["units"]}
         rows.append(
             [
                 _("学校标识码(评估单位)"),
@@ -185,23 +168,23 @@ def results_sheets(district: District, year: int) -> list[spreadsheet.SheetSpec]
                 _("学生数"),
                 _("是否参评"),
                 _("不参评原因"),
-                *(rules[k].get("label", k) for k in keys),
+                *(rule.label for rule in rules),
                 _("达标项数"),
                 _("学校是否达标"),
             ]
         )
-        for unit in summary["units"]:
+        for unit in outcome.units:
             rows.append(
                 [
-                    unit["school_code"],
-                    names.get(unit["school_code"], ""),
-                    LEVEL_LABELS.get(unit["level"], unit["level"]),
-                    unit["students"],
-                    _yes_no_none(unit["included"]),
-                    unit["excluded_reason"] or "",
-                    *(unit["values"].get(k) for k in keys),
-                    unit["met"],
-                    _yes_no_none(unit["passes"]),
+                    unit.school_code,
+                    unit.school_name,
+                    LEVEL_LABELS.get(unit.level, unit.level),
+                    unit.students,
+                    _yes_no_none(unit.included),
+                    note_text(unit.exclusion),
+                    *(unit.values.get(rule.key) for rule in rules),
+                    unit.met,
+                    _yes_no_none(unit.passes),
                 ]
             )
         sheets.append(spreadsheet.SheetSpec(title=f"{_('均衡结果')}-{result.profile_name}", rows=rows))

@@ -37,13 +37,31 @@ from indicators.formulas.catalogue import (
     SECTIONS,
     TEACHER_FIELDS,
     TEACHING_POINT_MODES,
+    Note,
     ProfileError,
 )
 from indicators.formulas.compliance import Gap, UnitCompliance, unit_compliance
-from indicators.formulas.county import CountyResult, IndicatorResult, LevelResult, UnitResult, evaluate_county
+from indicators.formulas.county import (
+    CountyResult,
+    IndicatorResult,
+    LevelResult,
+    UnitResult,
+    county_result,
+    evaluate_county,
+)
 from indicators.formulas.cv import CVResult, CVTerm, weighted_cv
+from indicators.formulas.evaluate import Evaluation, LevelVerdict, evaluate
 from indicators.formulas.profile import IndicatorRule, Profile, SchoolRecord, SchoolRule, Scope
-from indicators.formulas.units import Unit, evaluation_units, unit_values
+from indicators.formulas.table import SchoolTable, school_table
+from indicators.formulas.units import (
+    Sections,
+    Unit,
+    UnitTable,
+    evaluation_units,
+    unit_sections,
+    unit_table,
+    unit_values,
+)
 
 __all__ = [
     "COUNTY_RULES",
@@ -60,21 +78,32 @@ __all__ = [
     "CVResult",
     "CVTerm",
     "CountyResult",
+    "Evaluation",
     "Gap",
     "IndicatorResult",
     "IndicatorRule",
     "LevelResult",
+    "LevelVerdict",
+    "Note",
     "Profile",
     "ProfileError",
     "SchoolRecord",
     "SchoolRule",
+    "SchoolTable",
     "Scope",
+    "Sections",
     "Unit",
     "UnitCompliance",
     "UnitResult",
+    "UnitTable",
+    "county_result",
+    "evaluate",
     "evaluate_county",
     "evaluation_units",
+    "school_table",
     "unit_compliance",
+    "unit_sections",
+    "unit_table",
     "unit_values",
     "weighted_cv",
 ]

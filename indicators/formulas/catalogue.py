@@ -6,6 +6,7 @@ Sources: standards.md §2.3, §3.2, §5.2, §6; data-dictionary "Indicator keys"
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Final, Literal
 
 #: Compulsory levels that get their own CV (primary 小学, junior 初中).
@@ -60,7 +61,7 @@ DEFAULT_SECTION_WEIGHTS: Final[Mapping[str, float]] = {
 #: uses the 3-dp rounded or the exact value is unknown (§4.3, [U]).
 # Version of these formulas. Stored results carry it, and a change makes them recompute: bump it
 # whenever a change here could change a stored number.
-ENGINE_VERSION: Final[str] = "2026.11.1"
+ENGINE_VERSION: Final[str] = "2026.12.1"
 NEAR_THRESHOLD: Final[float] = 0.0005
 
 #: Relative tolerance for products of decimal constants that binary floats cannot represent
@@ -177,3 +178,76 @@ class ProfileError(ValueError):
 
 def _err(zh: str, en: str) -> ProfileError:
     return ProfileError(f"{zh} / {en}")
+
+
+# --------------------------------------------------------------------------------------------
+# Notes: what the engine says about a unit, a CV or a level, as a code and its figures
+# --------------------------------------------------------------------------------------------
+
+#: The Chinese wording of every note, by code. The texts are printf-style so that a page can look
+#: the same text up in its translation catalogue and fill in the same figures (the engine knows
+#: nothing of Django; indicators/presentation.py marks these texts for translation, and a test
+#: keeps the two lists together). ``%(label)s`` is an indicator's label, ``%(labels)s`` several.
+NOTE_TEXTS: Final[Mapping[str, str]] = {
+    # why a unit is left out of the calculation
+    "private": "民办学校,按规则不计入",
+    "not_county_run": "非县属学校(省市直属、高校附属或企业办学),按规则不计入",
+    "special": "特殊教育学校,不计入资源配置差异系数",
+    "vocational": "职业初中,不计入资源配置差异系数",
+    "teaching_point_excluded": "小学教学点,按规则不计入",
+    "unknown_type": "未知学校类型 %(school_type)s,未计入",
+    "teaching_point_small": "教学点在校生 %(count)s 人,不足 %(minimum)s 人",
+    "parent_missing": "教学点所属学校 %(parent)s 不在本次数据中或没有小学部,未能合并",
+    "merged_into_parent": "教学点已并入所属学校 %(parent)s %(parent_name)s 计算",
+    "no_students": "在校生为 0,不参与计算",
+    "students_unreported": "在校生未填报,不参与计算",
+    # a unit's compliance
+    "cannot_judge_no_students": "在校生为 0,无法评估",
+    "no_school_standards": "本规则未设学校达标标准",
+    "fewer_assessed": "评估指标 %(assessed)s 项,少于要求达标的 %(min_met)s 项",
+    # one CV
+    "cv_empty": "没有参与计算的学校",
+    "cv_zero_mean": "均值为 0,差异系数无定义",
+    "cv_single": "只有一所学校",
+    # a level's verdict
+    "values_missing": "%(label)s: %(missing)s 所学校未填报,未计入差异系数",
+    "cv_near": "%(label)s差异系数接近标准 %(threshold)s,建议人工复核",
+    "level_empty": "该学段没有参与计算的学校",
+    "no_composite_standard": "本学段未设综合差异系数标准",
+    "composite_undefined": "有指标差异系数无定义,无法计算综合差异系数",
+    "composite_near": "综合差异系数接近标准 %(threshold)s,建议人工复核",
+    "no_cv_standard": "本学段未设差异系数标准",
+    "cv_undefined": "差异系数无定义,无法判定: %(labels)s",
+    # a note of a result stored before notes were codes (converted by a migration, kept as worded)
+    "stored_text": "%(text)s",
+}
+
+NoteValue = str | int | float | tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """A remark of the engine: a code from NOTE_TEXTS and the figures its text needs.
+
+    Stored as code and figures (not as text), so that every page can word it in its language
+    from the same figures. ``text`` is the Chinese wording.
+    """
+
+    code: str
+    params: Mapping[str, NoteValue] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.code not in NOTE_TEXTS:
+            raise KeyError(f"unknown note code {self.code!r}")
+        # A list of names (e.g. from stored JSON) is kept as a tuple, so equal notes compare equal.
+        params = {k: tuple(v) if isinstance(v, list | tuple) else v for k, v in dict(self.params).items()}
+        object.__setattr__(self, "params", params)
+
+    @property
+    def text(self) -> str:
+        if not self.params:
+            return NOTE_TEXTS[self.code]
+        return NOTE_TEXTS[self.code] % {k: "、".join(v) if isinstance(v, tuple) else v for k, v in self.params.items()}
+
+    def __str__(self) -> str:
+        return self.text

@@ -1,14 +1,60 @@
-"""Evaluation units (standards.md §5; data-dictionary "Mixed schools") and their indicator values (§6)."""
+"""Evaluation units (standards.md §5; data-dictionary "Mixed schools") and their indicator values (§6).
+
+The rules, as `unit_table` applies them to a whole batch of counties at once:
+
+* One unit per compulsory section: primary/teaching_point -> primary; junior -> junior;
+  nine_year/twelve_year -> primary + junior; complete_middle -> junior (senior dropped); special ->
+  one unit per section with students (one primary unit if none); vocational_junior -> junior; a
+  type the engine does not know -> one primary unit, excluded.
+* Students and teachers come from the section's own columns. Facility totals are shared by
+  weighted students, share_s = w_s*P_s / sum_t w_t*P_t over primary, junior and senior (1 : 1.1 :
+  1.32 by default, §5.2); single-section schools get share 1.
+* Exclusions carry a stable code and a note. Checked in this order: private, not_county_run,
+  special, vocational, teaching_point_excluded, teaching_point_small, merged_into_parent /
+  parent_missing, no_students (and unknown_type for a school type outside SCHOOL_TYPES).
+* ``merge_into_parent``: a teaching point's primary students, primary teacher counts and whole
+  facility totals are added to the primary unit of its parent school (which lists it in
+  ``merged_from``); a merged total is unknown if either part is not reported. Without such a
+  parent (absent, no primary unit, or itself a teaching point) the point stays excluded as
+  ``parent_missing``.
+* Order: schools in input order, primary before junior.
+
+The part that depends only on the section weights (`unit_sections`) is shared by every profile
+with the same weights; the scope rules are applied per profile.
+"""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
 
-from indicators.formulas.catalogue import FACILITY_FIELDS, LEVELS, SECTIONS, TEACHER_FIELDS
-from indicators.formulas.profile import Profile, SchoolRecord, Scope, _Plan
+import numpy as np
+
+from indicators.formulas.catalogue import FACILITY_FIELDS, LEVELS, SCHOOL_TYPES, TEACHER_FIELDS, Note
+from indicators.formulas.profile import Profile, SchoolRecord
+from indicators.formulas.table import COLUMN, BoolArray, FloatArray, IntArray, SchoolTable, school_table
+
+#: A unit's totals, as the columns of `UnitTable.totals`: facility fields (the unit's share) and
+#: teacher base fields (the section's own columns, without the level suffix).
+UNIT_FIELDS: Final[tuple[str, ...]] = FACILITY_FIELDS + TEACHER_FIELDS
+UNIT_FIELD: Final = {name: i for i, name in enumerate(UNIT_FIELDS)}
+
+_T = {name: i for i, name in enumerate(SCHOOL_TYPES)}
+_PRIMARY_TYPES: Final = [_T["primary"], _T["teaching_point"], _T["nine_year"], _T["twelve_year"]]
+_JUNIOR_TYPES: Final = [
+    _T["junior"],
+    _T["nine_year"],
+    _T["twelve_year"],
+    _T["complete_middle"],
+    _T["vocational_junior"],
+]
+# Single-section schools keep their whole facility totals (share 1).
+_SINGLE_SECTION: Final = [_T["primary"], _T["junior"], _T["teaching_point"], _T["vocational_junior"]]
+_FACILITY_COLUMNS: Final = [COLUMN[f] for f in FACILITY_FIELDS]
+_TEACHER_COLUMNS: Final = [[COLUMN[f"{base}_{level}"] for base in TEACHER_FIELDS] for level in LEVELS]
+#: School-level exclusions, in the order they are checked (index = code number - 1).
+_EXCLUSIONS: Final = ("private", "not_county_run", "special", "vocational", "teaching_point_excluded", "unknown_type")
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,254 +74,201 @@ class Unit:
     totals: Mapping[str, float | None]
     facility_share: float
     included: bool
-    excluded_reason: str | None
     excluded_code: str | None
     merged_from: tuple[str, ...]
+    exclusion: Note | None = None
+
+    @property
+    def excluded_reason(self) -> str | None:
+        """Why the unit is left out, in Chinese (``exclusion`` holds the code and figures)."""
+        return None if self.exclusion is None else self.exclusion.text
 
 
-# Compulsory sections evaluated per school type (standards.md §2.6, §5.1, §5.2).
-_SECTIONS_OF_TYPE: Final[Mapping[str, tuple[str, ...]]] = {
-    "primary": ("primary",),
-    "junior": ("junior",),
-    "teaching_point": ("primary",),
-    "nine_year": ("primary", "junior"),
-    "twelve_year": ("primary", "junior"),
-    "complete_middle": ("junior",),
-    "special": ("primary", "junior"),
-    "vocational_junior": ("junior",),
-}
-# Single-section schools keep their whole facility totals (share 1, no float drift).
-_SINGLE_SECTION: Final = frozenset({"primary", "junior", "teaching_point", "vocational_junior"})
-_STUDENT_KEYS: Final = {s: f"students_{s}" for s in SECTIONS}
-_TEACHER_KEYS: Final = {level: tuple((base, f"{base}_{level}") for base in TEACHER_FIELDS) for level in LEVELS}
-_PRIVATE_VALUES: Final = frozenset({"private", "民办"})
+@dataclass(frozen=True, slots=True)
+class Sections:
+    """The units of a school table before the scope rules (they depend on the weights only)."""
 
-_REASONS: Final[Mapping[str, str]] = {
-    "private": "民办学校,按规则不计入",
-    "not_county_run": "非县属学校(省市直属、高校附属或企业办学),按规则不计入",
-    "special": "特殊教育学校,不计入资源配置差异系数",
-    "vocational": "职业初中,不计入资源配置差异系数",
-    "teaching_point_excluded": "小学教学点,按规则不计入",
-}
+    school: IntArray  # row in the school table
+    level: IntArray  # index in LEVELS
+    count: FloatArray  # the section's reported head count (rounded), NaN if not reported
+    share: FloatArray
+    totals: FloatArray  # (units, UNIT_FIELDS)
 
 
-def _reported(value: float | None) -> float | None:
-    """A reported number as float (Decimal from a database too); None, NaN, inf -> None."""
-    if value is None:
-        return None
-    number = float(value)
-    # NaN (or inf) from a spreadsheet reader is "not reported", never a number.
-    return number if math.isfinite(number) else None
+@dataclass(frozen=True, slots=True)
+class UnitTable:
+    """The evaluation units of a school table under one profile, as arrays."""
+
+    table: SchoolTable
+    school: IntArray
+    county: IntArray  # the county of each unit in the batch (units are in county order)
+    level: IntArray
+    students: FloatArray  # >= 0; whole numbers
+    share: FloatArray
+    totals: FloatArray  # (units, UNIT_FIELDS), NaN = not reported
+    included: BoolArray
+    excluded_code: list[str | None]
+    exclusion: list[Note | None]
+    merged_from: dict[int, list[str]] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.school)
 
 
-def _count(value: float | None) -> int | None:
-    number = _reported(value)
-    return None if number is None else round(number)
+def unit_sections(table: SchoolTable, weights: Mapping[str, float]) -> Sections:
+    """Split every school into its compulsory sections, with their head counts and totals."""
+    n = len(table.records)
+    kind = table.type_code
+    stats = table.stats
+    count = np.round(stats[:, [COLUMN["students_primary"], COLUMN["students_junior"], COLUMN["students_senior"]]])
+    has = np.empty((n, 2), dtype=np.bool_)
+    has[:, 0] = np.isin(kind, _PRIMARY_TYPES) | (kind < 0)
+    has[:, 1] = np.isin(kind, _JUNIOR_TYPES)
+    special = kind == _T["special"]
+    if special.any():
+        # Only sections that have students; keep one primary unit so the school is still listed.
+        with_students = np.nan_to_num(count[:, :2]) != 0
+        has[special] = with_students[special]
+        has[special & ~with_students.any(axis=1), 0] = True
+    school = np.repeat(np.arange(n, dtype=np.int64), 2)[has.ravel()]
+    level = np.tile(np.array([0, 1], dtype=np.int64), n)[has.ravel()]
+
+    weighted = np.nan_to_num(count) * np.array([weights["primary"], weights["junior"], weights["senior"]])
+    denominator = weighted.sum(axis=1)
+    own = weighted[school, level]
+    share = np.where(denominator[school] > 0, own / np.where(denominator[school] > 0, denominator[school], 1.0), 0.0)
+    share[np.isin(kind[school], _SINGLE_SECTION) | (kind[school] < 0)] = 1.0
+
+    totals = np.empty((len(school), len(UNIT_FIELDS)), dtype=np.float64)
+    totals[:, : len(FACILITY_FIELDS)] = stats[school][:, _FACILITY_COLUMNS] * share[:, None]
+    teachers = np.array(_TEACHER_COLUMNS)[level]  # (units, teacher fields): the level's columns
+    totals[:, len(FACILITY_FIELDS) :] = stats[school[:, None], teachers]
+    return Sections(school, level, count[school, level], share, totals)
 
 
-def _add(a: float | None, b: float | None) -> float | None:
-    # Strict: a merged total is only known when every part was reported.
-    return None if a is None or b is None else a + b
+def unit_table(table: SchoolTable, profile: Profile, sections: Sections | None = None) -> UnitTable:
+    """Apply `profile`'s scope rules to the sections of `table` (computed here if not given)."""
+    if sections is None:
+        sections = unit_sections(table, profile.section_weights)
+    scope = profile.scope
+    records = table.records
+    kind = table.type_code[sections.school]
+    count = sections.count
+    students = np.where(count > 0, count, 0.0)  # NaN > 0 is False
+    totals = sections.totals
 
+    # School-level exclusions, the first that applies.
+    conditions = [
+        table.private[sections.school] & scope.exclude_private,
+        ~table.county_run[sections.school] & scope.exclude_non_county,
+        (kind == _T["special"]) & scope.exclude_special,
+        (kind == _T["vocational_junior"]) & scope.exclude_vocational,
+        (kind == _T["teaching_point"]) & (scope.teaching_point_mode == "exclude"),
+    ]
+    rule = np.select(conditions, list(range(1, len(conditions) + 1)), default=0)
+    rule[kind < 0] = len(_EXCLUSIONS)
+    units = len(sections.school)
+    codes: list[str | None] = [None] * units
+    notes: list[Note | None] = [None] * units
+    for i in np.flatnonzero(rule).tolist():
+        code = _EXCLUSIONS[rule[i] - 1]
+        codes[i] = code
+        notes[i] = Note(
+            code, {"school_type": records[sections.school[i]].school_type} if code == "unknown_type" else {}
+        )
 
-class _Draft:
-    """Mutable unit under construction (merging needs a second pass over the units)."""
+    points = np.flatnonzero((rule == 0) & (kind == _T["teaching_point"])).tolist()
+    merged_from: dict[int, list[str]] = {}
+    if points and scope.teaching_point_mode == "separate":
+        minimum = scope.teaching_point_min_students
+        for i in points:
+            if minimum is not None and not np.isnan(count[i]) and count[i] < minimum:
+                codes[i] = "teaching_point_small"
+                notes[i] = Note("teaching_point_small", {"count": int(count[i]), "minimum": minimum})
+    elif points:  # merge_into_parent
+        students, totals = students.copy(), totals.copy()
+        primary_unit = np.full(len(records), -1, dtype=np.int64)
+        first = sections.level == 0
+        primary_unit[sections.school[first]] = np.flatnonzero(first)  # a school has one primary unit
+        for i in points:
+            point = records[sections.school[i]]
+            parent_row = table.parent[sections.school[i]]
+            target = primary_unit[parent_row] if parent_row >= 0 else -1
+            if target < 0 or table.type_code[parent_row] == _T["teaching_point"]:
+                codes[i] = "parent_missing"
+                notes[i] = Note("parent_missing", {"parent": point.parent_school_code or "—"})
+                continue
+            parent = records[parent_row]
+            students[target] += students[i]
+            totals[target] += totals[i]  # NaN if either part is not reported
+            merged_from.setdefault(int(target), []).append(point.school_code)
+            codes[i] = "merged_into_parent"
+            notes[i] = Note("merged_into_parent", {"parent": parent.school_code, "parent_name": parent.school_name})
 
-    __slots__ = (
-        "code",
-        "included",
-        "level",
-        "merged_from",
-        "reason",
-        "record",
-        "share",
-        "students",
-        "students_reported",
-        "totals",
+    included = np.array([c is None for c in codes], dtype=np.bool_) if units else np.zeros(0, dtype=np.bool_)
+    for i in np.flatnonzero(included & (students <= 0)).tolist():
+        code = "no_students" if not np.isnan(count[i]) else "students_unreported"
+        codes[i] = "no_students"
+        notes[i] = Note(code)
+        included[i] = False
+    return UnitTable(
+        table,
+        sections.school,
+        table.county[sections.school],
+        sections.level,
+        students,
+        sections.share,
+        totals,
+        included,
+        codes,
+        notes,
+        merged_from,
     )
 
-    def __init__(
-        self,
-        record: SchoolRecord,
-        level: str,
-        students: int | None,
-        totals: dict[str, float | None],
-        share: float,
-    ) -> None:
-        self.record = record
-        self.level = level
-        self.students_reported = students is not None
-        self.students = students if students is not None and students > 0 else 0
-        self.totals = totals
-        self.share = share
-        self.included = True
-        self.reason: str | None = None
-        self.code: str | None = None
-        self.merged_from: list[str] = []
 
-    def exclude(self, code: str, reason: str) -> None:
-        self.included = False
-        self.code = code
-        self.reason = reason
-
-
-def _school_exclusion(record: SchoolRecord, scope: Scope) -> str | None:
-    """The first school-level exclusion code that applies, in the documented order."""
-    if scope.exclude_private and record.ownership in _PRIVATE_VALUES:
-        return "private"
-    if scope.exclude_non_county and not record.county_run:
-        return "not_county_run"
-    if record.school_type == "special" and scope.exclude_special:
-        return "special"
-    if record.school_type == "vocational_junior" and scope.exclude_vocational:
-        return "vocational"
-    if record.school_type == "teaching_point" and scope.teaching_point_mode == "exclude":
-        return "teaching_point_excluded"
-    return None
+def units_of(units: UnitTable, span: range | None = None) -> list[Unit]:
+    """Units of a table (all, or those in `span`) as objects (one county: pages, tests, the CLI)."""
+    records = units.table.records
+    span = span if span is not None else range(len(units))
+    part = slice(span.start, span.stop)
+    totals = units.totals[part].tolist()
+    out = []
+    for offset, (row, level, students, share) in enumerate(
+        zip(
+            units.school[part].tolist(),
+            units.level[part].tolist(),
+            units.students[part].tolist(),
+            units.share[part].tolist(),
+            strict=True,
+        )
+    ):
+        i = span.start + offset
+        record = records[row]
+        out.append(
+            Unit(
+                school_code=record.school_code,
+                school_name=record.school_name,
+                school_type=record.school_type,
+                level=LEVELS[level],
+                students=int(students),
+                totals={name: None if v != v else v for name, v in zip(UNIT_FIELDS, totals[offset], strict=True)},
+                facility_share=share,
+                included=bool(units.included[i]),
+                excluded_code=units.excluded_code[i],
+                merged_from=tuple(units.merged_from.get(i, ())),
+                exclusion=units.exclusion[i],
+            )
+        )
+    return out
 
 
 def evaluation_units(schools: Sequence[SchoolRecord], profile: Profile) -> list[Unit]:
-    """Split schools into evaluation units and apply the scope rules (standards.md §5).
+    """Split one county's schools into evaluation units and apply the scope rules (§5).
 
-    * One unit per compulsory section: primary/teaching_point -> primary; junior ->
-      junior; nine_year/twelve_year -> primary + junior; complete_middle -> junior (senior
-      dropped); special -> one unit per section with students; vocational_junior -> junior.
-    * Students and teachers come from the section's own columns. Facility totals are shared
-      by weighted students, share_s = w_s*P_s / sum_t w_t*P_t over primary, junior and senior
-      (1 : 1.1 : 1.32 by default, §5.2); single-section schools get share 1.
-    * Exclusions carry a stable ``excluded_code`` and a Chinese reason. Checked in this order:
-      private, not_county_run, special, vocational, teaching_point_excluded,
-      teaching_point_small, merged_into_parent / parent_missing, no_students (and
-      unknown_type for a school type outside :data:`SCHOOL_TYPES`).
-    * ``merge_into_parent``: a teaching point's primary students, primary teacher counts and
-      whole facility totals are added to the primary unit of ``parent_school_code`` (which
-      lists it in ``merged_from``); a merged total is None if either part is not reported.
-      Without such a parent (absent, no primary unit, or itself a teaching point) the point
-      stays excluded as ``parent_missing``.
-    * Output order: schools in input order, primary before junior.
+    See the module docstring for the rules. The units of a whole batch of counties are made at
+    once by `unit_table`; this is the same for one county, as objects.
     """
-    scope = profile.scope
-    weights = profile.section_weights
-    w_primary, w_junior, w_senior = weights["primary"], weights["junior"], weights["senior"]
-    mode = scope.teaching_point_mode
-    min_students = scope.teaching_point_min_students
-    isfinite = math.isfinite
-    drafts: list[_Draft] = []
-    primary_by_code: dict[str, _Draft] = {}
-    to_merge: list[_Draft] = []
-
-    for record in schools:
-        get = record.stats.get
-        school_type = record.school_type
-        known_type = school_type in _SECTIONS_OF_TYPE
-        students = {
-            "primary": _count(get("students_primary")),
-            "junior": _count(get("students_junior")),
-        }
-        sections = _SECTIONS_OF_TYPE.get(school_type, ("primary",))
-        if school_type == "special":
-            # Only sections that have students; keep one unit so the school is still listed.
-            sections = tuple(s for s in LEVELS if students[s]) or ("primary",)
-
-        facility: dict[str, float | None] = {}
-        for name in FACILITY_FIELDS:
-            # Inlined _reported(): this loop runs for every school of the country.
-            value = get(name)
-            if value is not None:
-                value = float(value)
-                if not isfinite(value):
-                    value = None
-            facility[name] = value
-        if school_type in _SINGLE_SECTION or not known_type:
-            shares = dict.fromkeys(sections, 1.0)
-        else:
-            weighted = {
-                "primary": w_primary * (students["primary"] or 0),
-                "junior": w_junior * (students["junior"] or 0),
-            }
-            senior = w_senior * (_count(get("students_senior")) or 0)
-            denominator = math.fsum((weighted["primary"], weighted["junior"], senior))
-            # No weighted students at all: share 0 (the unit has no students either).
-            shares = {s: (weighted[s] / denominator if denominator > 0 else 0.0) for s in sections}
-
-        exclusion = _school_exclusion(record, scope) if known_type else "unknown_type"
-        for level in sections:
-            share = shares[level]
-            totals: dict[str, float | None]
-            if len(sections) == 1 and share == 1.0:
-                totals = facility  # one unit per school: no copy needed
-            else:
-                totals = {f: (None if v is None else v * share) for f, v in facility.items()}
-            for base, key in _TEACHER_KEYS[level]:
-                value = get(key)
-                if value is not None:
-                    value = float(value)
-                    if not isfinite(value):
-                        value = None
-                totals[base] = value
-            draft = _Draft(record, level, students[level], totals, share)
-            drafts.append(draft)
-            if exclusion == "unknown_type":
-                draft.exclude(exclusion, f"未知学校类型 {school_type!r},未计入")
-            elif exclusion is not None:
-                draft.exclude(exclusion, _REASONS[exclusion])
-            elif school_type == "teaching_point":
-                if mode == "separate":
-                    count = students[level]
-                    if min_students is not None and count is not None and count < min_students:
-                        draft.exclude(
-                            "teaching_point_small",
-                            f"教学点在校生 {count} 人,不足 {min_students} 人",
-                        )
-                else:  # merge_into_parent: resolved after every school has its units
-                    to_merge.append(draft)
-            if level == "primary" and school_type != "teaching_point":
-                # A teaching point is never a merge target (no chains of teaching points).
-                primary_by_code.setdefault(record.school_code, draft)
-
-    for point in to_merge:
-        parent_code = point.record.parent_school_code
-        parent = primary_by_code.get(parent_code) if parent_code else None
-        if parent is None:
-            point.exclude(
-                "parent_missing",
-                f"教学点所属学校 {parent_code or '(未填)'} 不在本次数据中或没有小学部,未能合并",
-            )
-            continue
-        parent.students += point.students
-        parent_totals = parent.totals
-        for name, value in point.totals.items():
-            parent_totals[name] = _add(parent_totals.get(name), value)
-        parent.merged_from.append(point.record.school_code)
-        point.exclude(
-            "merged_into_parent",
-            f"教学点已并入所属学校 {parent.record.school_code} {parent.record.school_name} 计算",
-        )
-
-    units: list[Unit] = []
-    for draft in drafts:
-        if draft.included and draft.students <= 0:
-            draft.exclude(
-                "no_students",
-                "在校生为 0,不参与计算" if draft.students_reported else "在校生未填报,不参与计算",
-            )
-        record = draft.record
-        units.append(
-            Unit(
-                record.school_code,
-                record.school_name,
-                record.school_type,
-                draft.level,
-                draft.students,
-                draft.totals,
-                draft.share,
-                draft.included,
-                draft.reason,
-                draft.code,
-                tuple(draft.merged_from),
-            )
-        )
-    return units
+    return units_of(unit_table(school_table([schools]), profile))
 
 
 # --------------------------------------------------------------------------------------------
@@ -283,28 +276,29 @@ def evaluation_units(schools: Sequence[SchoolRecord], profile: Profile) -> list[
 # --------------------------------------------------------------------------------------------
 
 
-def _numerators(totals: Mapping[str, float | None], plan: _Plan) -> list[float | None]:
-    """Numerator totals of every indicator of the plan, in profile order."""
-    get = totals.get
-    numerators = [get(name) for name in plan.numerators]
-    if plan.subtract_indoor:
-        # §5.3 double-count switch: an unreported indoor area counts as 0.
-        indoor = get("indoor_sports_area")
-        if indoor is not None:
-            for i in plan.subtract_indoor:
-                total = numerators[i]
-                if total is not None:
-                    numerators[i] = total - indoor
-    return numerators
+def numerators(units: UnitTable, profile: Profile) -> FloatArray:
+    """(units, indicators): each indicator's numerator total, NaN where not reported.
+
+    With ``subtract_indoor_sports`` the teaching-area numerator is teaching_area minus
+    indoor_sports_area (an unreported indoor area counts as 0; §5.3).
+    """
+    columns = [UNIT_FIELD[rule.numerator] for rule in profile.indicators]
+    out = units.totals[:, columns]
+    if profile.subtract_indoor_sports:
+        indoor = np.nan_to_num(units.totals[:, UNIT_FIELD["indoor_sports_area"]])
+        for j, rule in enumerate(profile.indicators):
+            if rule.numerator == "teaching_area":
+                out[:, j] -= indoor
+    return out
 
 
-def _values(numerators: list[float | None], students: int, plan: _Plan) -> list[float | None]:
-    if students <= 0:
-        return [None] * len(numerators)
-    return [
-        None if total is None else factor * total / students
-        for total, factor in zip(numerators, plan.factors, strict=True)
-    ]
+def values_of(numerator_totals: FloatArray, students: FloatArray, profile: Profile) -> FloatArray:
+    """(units, indicators): value = factor x numerator total / students; NaN without students."""
+    factors = np.array([rule.factor for rule in profile.indicators])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        values = factors * numerator_totals / students[:, None]
+    values[students <= 0] = np.nan
+    return values
 
 
 def unit_values(unit: Unit, profile: Profile) -> dict[str, float | None]:
@@ -315,6 +309,18 @@ def unit_values(unit: Unit, profile: Profile) -> dict[str, float | None]:
     ``profile.subtract_indoor_sports`` the teaching-area numerator is teaching_area minus
     indoor_sports_area (an unreported indoor area counts as 0; §5.3).
     """
-    plan = profile._plan
-    values = _values(_numerators(unit.totals, plan), unit.students, plan)
-    return dict(zip(plan.keys, values, strict=True))
+    totals = np.array([[unit.totals.get(name) for name in UNIT_FIELDS]], dtype=np.float64)
+    one = UnitTable(
+        school_table([[]]),
+        np.zeros(1, np.int64),
+        np.zeros(1, np.int64),
+        np.array([LEVELS.index(unit.level)]),
+        np.array([float(max(unit.students, 0))]),
+        np.ones(1),
+        totals,
+        np.ones(1, np.bool_),
+        [None],
+        [None],
+    )
+    row = values_of(numerators(one, profile), one.students, profile)[0].tolist()
+    return {rule.key: None if v != v else v for rule, v in zip(profile.indicators, row, strict=True)}

@@ -19,6 +19,7 @@ from playwright.sync_api import Page, Response, expect
 
 from core.models import Role, User
 from indicators.models import BalanceResult, BalanceState
+from indicators.results import to_json
 from indicators.services import profile_install_defaults
 from schools import services
 from schools.fields import STAT_FIELDS, TYPE_SECTIONS
@@ -221,8 +222,11 @@ def test_bureau_enters_fixes_submits_and_approves(
     state = BalanceState.objects.get(district=district, year=YEAR)
     assert state.stale is False
     result = BalanceResult.objects.get(district=district, year=YEAR, profile_name="quality-2017", is_current=True)
-    assert result.document["inputs"]["schools"][school.code] == {"revision": 1, "status": Status.APPROVED}
-    assert result.document["inputs"]["schools_approved"] == 1
+    assert to_json(result.outcome, full=True)["inputs"]["schools"][school.code] == {
+        "revision": 1,
+        "status": Status.APPROVED,
+    }
+    assert to_json(result.outcome, full=True)["inputs"]["schools_approved"] == 1
 
     # An approved year cannot be reopened for editing through the form.
     page.goto(f"{base}{edit_url}")

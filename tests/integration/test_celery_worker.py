@@ -109,7 +109,9 @@ def settled_result(district: District) -> BalanceResult | None:
     if state is None or state.stale or state.queued_at is not None:
         return None
     result = BalanceResult.objects.filter(district=district, year=YEAR, profile_name=PROFILE, is_current=True).first()
-    if result is None or result.document["inputs"]["schools"] != provenance(district):
+    if result is None or {
+        c: {"revision": p.revision, "status": p.status} for c, p in result.outcome.schools.items()
+    } != provenance(district):
         return None
     return result
 
@@ -161,7 +163,7 @@ def test_approval_updates_stored_results_through_worker(live_worker: CeleryWorke
 
     district, bureau, schools = build_county()
     before = wait_for("the first results of the new county", lambda: settled_result(district), live_worker)
-    assert before.document["inputs"]["schools_approved"] == 2
+    assert before.outcome.schools_approved == 2
     assert before.units_approved == 2
     assert live_worker.count(SUCCEEDED) >= 1, "results must come from the worker"
     succeeded_before = live_worker.count(SUCCEEDED)
@@ -173,15 +175,15 @@ def test_approval_updates_stored_results_through_worker(live_worker: CeleryWorke
 
     def approved_result() -> BalanceResult | None:
         result = settled_result(district)
-        return result if result and result.document["inputs"]["schools_approved"] == 3 else None
+        return result if result and result.outcome.schools_approved == 3 else None
 
     after = wait_for("the approval to reach the stored results", approved_result, live_worker)
 
     assert after.pk != before.pk
     assert after.units_approved == before.units_approved + 1
-    assert after.document["inputs"]["schools"]["1309990002"]["status"] == Status.APPROVED
-    assert after.document["inputs"]["fingerprint"] == after.input_fingerprint != before.input_fingerprint
-    assert {u["school_code"] for u in after.document["units"] if u["approved"]} >= {"1309990002"}
+    assert after.outcome.schools["1309990002"].status == Status.APPROVED
+    assert after.outcome.fingerprint == after.input_fingerprint != before.input_fingerprint
+    assert {u.school_code for u in after.outcome.units if u.approved} >= {"1309990002"}
     before.refresh_from_db()
     assert before.is_current is False
     state = BalanceState.objects.get(district=district, year=YEAR)
@@ -192,7 +194,7 @@ def test_approval_updates_stored_results_through_worker(live_worker: CeleryWorke
     current = BalanceResult.objects.filter(district=district, year=YEAR, is_current=True)
     assert {r.profile_name for r in current} == {"quality-2017", "basic-2012"}
     assert {r.input_fingerprint for r in current} != {before.input_fingerprint}
-    assert all(r.document["inputs"]["schools_approved"] == 3 for r in current)
+    assert all(r.outcome.schools_approved == 3 for r in current)
     assert live_worker.count(SUCCEEDED) > succeeded_before, "the approval must be recomputed by the worker"
 
 
@@ -228,7 +230,7 @@ def test_burst_of_saves_is_coalesced(live_worker: CeleryWorker, settings: Any) -
 
     def burst_result() -> BalanceResult | None:
         result = settled_result(district)
-        return result if result and result.document["inputs"]["schools"]["1309990003"]["revision"] == 6 else None
+        return result if result and result.outcome.schools["1309990003"].revision == 6 else None
 
     wait_for("the burst to reach the stored results", burst_result, live_worker)
     wait_for(
@@ -243,6 +245,6 @@ def test_burst_of_saves_is_coalesced(live_worker: CeleryWorker, settings: Any) -
     assert 1 <= runs <= 2, f"5 saves gave {runs} recompute tasks:\n{live_worker.log()[log_offset:]}"
     assert 1 <= created.count() <= 2, f"5 saves gave {created.count()} stored {PROFILE} results"
     current = created.get(is_current=True)
-    units = {(u["school_code"], u["level"]): u for u in current.document["units"]}
-    assert units[("1309990003", "primary")]["students"] == raw["students_primary"]
+    units = {(u.school_code, u.level): u for u in current.outcome.units}
+    assert units[("1309990003", "primary")].students == raw["students_primary"]
     assert BalanceState.objects.get(district=district, year=YEAR).stale is False

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from indicators import presentation, selectors
+from indicators import results, selectors
 from indicators.services import balance_recompute
 from schools.models import District
 
@@ -41,5 +41,5 @@ class Command(BaseCommand):
         result = selectors.balance_result_get(district=district, year=options["year"], profile_name=options["profile"])
         if result is None:
             raise CommandError("没有计算结果 / No result")
-        document = result.document if options["full"] else presentation.to_summary(result.document)
+        document = results.to_json(result.outcome, full=options["full"])
         self.stdout.write(json.dumps(document, ensure_ascii=False, indent=1))

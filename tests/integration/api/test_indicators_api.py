@@ -17,8 +17,8 @@ from django.urls import reverse
 
 from audit.models import AuditEvent
 from core.models import User
-from indicators import presentation
 from indicators.models import BalanceResult, RuleProfile, RuleProfileVersion
+from indicators.results import to_json
 from schools.models import School
 from tests.factories import YEAR, save_statistics
 
@@ -165,13 +165,13 @@ def test_result_detail_is_the_summary_and_full_adds_the_terms(results: list[Bala
     assert set(document) == {"district", "year", "profile", "levels", "units"}
     assert (document["district"], document["year"], document["profile"]) == ("110101", YEAR, PROFILE)
     # The very values the summary projection gives (through JSON, as the client receives them).
-    assert document == json.loads(json.dumps(presentation.to_summary(result.document)))
+    assert document == json.loads(json.dumps(to_json(result.outcome)))
     assert {u["school_code"] for u in document["units"]} == {"1101010001", "1101010002"}
     indicators = document["levels"]["primary"]["indicators"]
     assert all("terms" not in ind for ind in indicators.values())
 
     full = bureau.get(url, {"full": "true"}).json()["result"]
-    assert full == json.loads(json.dumps(result.document))
+    assert full == json.loads(json.dumps(to_json(result.outcome, full=True)))
     assert all("terms" in ind for ind in full["levels"]["primary"]["indicators"].values())
     assert set(full) > set(document) and "rules" in full
     assert bureau.get(url, {"full": "no"}).json()["result"] == document

@@ -22,6 +22,7 @@ from openpyxl import load_workbook
 
 from core.models import User
 from indicators.models import BalanceResult
+from indicators.results import to_json
 from schools import exchange, services
 from schools.models import AnnualStatistics, ImportJob, School, StatisticsEvent
 from schools.spreadsheet import COLUMN_KEYS, read_table
@@ -283,7 +284,7 @@ def test_the_export_carries_the_stored_results_as_the_pages_show_them(
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][5] == result.input_fingerprint
     indicator = next(r for r in rows if r[2] == "teaching_area_per_student" and r[0] == "小学")
-    stored = result.document["levels"]["primary"]["indicators"]["teaching_area_per_student"]
+    stored = to_json(result.outcome, full=True)["levels"]["primary"]["indicators"]["teaching_area_per_student"]
     # Stored at full precision (Excel keeps 15–16 significant digits); the page rounds for display.
     assert (indicator[3], indicator[5]) == (pytest.approx(stored["mean"], rel=1e-14), pytest.approx(stored["cv"]))
     unit_header = next(i for i, r in enumerate(rows) if r[0] == "学校标识码(评估单位)")

@@ -15,6 +15,7 @@ from django.urls import reverse
 from core.models import User
 from indicators import presentation, services
 from indicators.models import BalanceResult, BalanceState, RuleProfile
+from indicators.results import to_json
 from schools.models import District, School
 from tests.factories import YEAR, make_school, save_statistics
 
@@ -48,7 +49,7 @@ def test_balance_summary_prints_the_stored_result_in_the_issue_shape(county: Dis
     area = primary["indicators"]["teaching_area_per_student"]
     assert set(area) == {"mean", "sd", "cv", "threshold", "passes"} and area["threshold"] == 0.5
     stored = BalanceResult.objects.get(district=county, year=YEAR, profile_name="quality-2017", is_current=True)
-    assert document == json.loads(json.dumps(presentation.to_summary(stored.document)))
+    assert document == json.loads(json.dumps(to_json(stored.outcome)))
     unit = next(u for u in document["units"] if u["school_code"] == "1101010009")
     assert set(unit) == {
         "school_code",
@@ -93,13 +94,13 @@ def test_a_new_profile_version_makes_new_results_that_record_it(county: District
     version = services.profile_update(profile=profile, definition=definition, user=admin_user, note="本省口径")
     services.balance_recompute(districts=[county], year=YEAR)
     result = BalanceResult.objects.get(district=county, year=YEAR, profile_name="quality-2017", is_current=True)
-    assert result.profile_version == version and result.document["profile_version"] == 2
+    assert result.profile_version == version and to_json(result.outcome, full=True)["profile_version"] == 2
 
 
 def test_the_balance_page_shows_the_stored_figures_and_stale_state(county: District, bureau_client: Client) -> None:
     url = reverse("indicators:balance_page", args=[county.code, YEAR, "quality-2017"])
     stored = BalanceResult.objects.get(district=county, year=YEAR, profile_name="quality-2017", is_current=True)
-    cv = stored.document["levels"]["primary"]["indicators"]["teaching_area_per_student"]["cv"]
+    cv = to_json(stored.outcome, full=True)["levels"]["primary"]["indicators"]["teaching_area_per_student"]["cv"]
     page = bureau_client.get(url).content.decode()
     assert f"{cv:.3f}" in page and "需增加教学及辅助用房 450 m²" in page
     assert 'id="stale-banner"' not in page
@@ -141,9 +142,9 @@ def test_the_cached_page_sections_follow_the_language_and_a_new_deployment(
     english = bureau_client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "teaching and auxiliary rooms: 450 m² short" in english and "需增加" not in english
     # New code that shapes the sections gets its own cache entries, not what the old code made.
-    from indicators import presentation, views
+    from indicators import views
 
-    monkeypatch.setattr(presentation, "gap_text", lambda gap, rule: "新的措辞")
+    monkeypatch.setattr(presentation, "gap_text", lambda gap: "新的措辞")
     assert "需增加教学及辅助用房 450 m²" in bureau_client.get(url).content.decode()  # still cached
     monkeypatch.setattr(views, "display_version", lambda: "next-release")
     assert "新的措辞" in bureau_client.get(url).content.decode()

@@ -65,7 +65,7 @@ def test_an_interrupted_recompute_leaves_no_partial_result_and_runs_again(
 
     from indicators import formulas
 
-    real_evaluate = formulas.evaluate_county
+    real_evaluate = formulas.evaluate
     calls = []
 
     def dies_on_the_second_profile(*args: Any, **kwargs: Any) -> Any:
@@ -74,12 +74,12 @@ def test_an_interrupted_recompute_leaves_no_partial_result_and_runs_again(
             raise OSError("worker killed")  # … then the process dies
         return real_evaluate(*args, **kwargs)
 
-    monkeypatch.setattr(formulas, "evaluate_county", dies_on_the_second_profile)
+    monkeypatch.setattr(formulas, "evaluate", dies_on_the_second_profile)
     with pytest.raises(OSError, match="worker killed"):
         indicator_services.balance_recompute(districts=[school_a1.district], year=YEAR)
     assert len(calls) == 2
     assert {r.pk for r in current(school_a1.district)} == before  # the old set is intact, nothing half-new
-    monkeypatch.setattr(formulas, "evaluate_county", real_evaluate)
+    monkeypatch.setattr(formulas, "evaluate", real_evaluate)
 
     indicator_services.balance_recompute(districts=[school_a1.district], year=YEAR)  # the retry
     after = current(school_a1.district)

@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 
 from indicators.models import BalanceResult
 from indicators.presentation import value_text
+from indicators.results import to_json
 from reports import services
 from schools import services as school_services
 from schools.models import District, School
@@ -37,7 +38,7 @@ def render(district: District, profile: str, fmt: str = "pdf", school: School | 
 
 def stored(district: District, profile: str) -> dict[str, Any]:
     result = BalanceResult.objects.get(district=district, year=DEMO_YEAR, profile_name=profile, is_current=True)
-    document: dict[str, Any] = result.document
+    document: dict[str, Any] = to_json(result.outcome, full=True)
     return document
 
 

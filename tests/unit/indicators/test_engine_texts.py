@@ -1,25 +1,23 @@
-"""The engine's texts on pages in the active language: gaps from their figures (word for word the
-stored text in Chinese), exclusion reasons and notes without figures through the catalogue."""
+"""The engine's texts on pages in the active language: gaps and notes are worded from their stored
+figures (in Chinese word for word as the engine words them), through the catalogue."""
 
 from __future__ import annotations
 
-import ast
 import re
-from pathlib import Path
 
 from django.utils import translation
 
-from indicators import formulas
+from indicators import results, stored
 from indicators.defaults import QUALITY_2017
-from indicators.formulas import Profile, SchoolRecord, evaluate_county
-from indicators.formulas.units import _REASONS
+from indicators.formulas import INDICATOR_CATALOG, Note, Profile, SchoolRecord, evaluate, school_table
+from indicators.formulas.catalogue import NOTE_TEXTS
 from indicators.presentation import (
     DEFAULT_RULE_TEXTS,
-    ENGINE_TEXTS,
-    engine_text,
+    NOTE_TEXTS_MARKED,
+    UNTRANSLATED_NOTES,
     gap_text,
+    note_text,
     reason_text,
-    rules_by_key,
 )
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -39,72 +37,49 @@ def county() -> list[SchoolRecord]:
     ]
 
 
-def test_in_chinese_a_gap_reads_as_the_engine_stored_it() -> None:
-    # (the 2012 rules set no school standards, so they have no gaps)
-    document = evaluate_county(county(), Profile.from_dict(QUALITY_2017)).document("130188", 2025)
-    rules = rules_by_key(document)
-    gaps = [(gap, rules[key]) for unit in document["units"] for key, gap in unit["gaps"].items()]
-    assert len(gaps) > 5 and any(g["shortfall"] is None for g, _r in gaps) and any(g["unit"] == "元" for g, _r in gaps)
-    with translation.override("zh-hans"):
-        assert [gap_text(gap, rule) for gap, rule in gaps] == [gap["text"] for gap, _rule in gaps]
+def outcome() -> results.BalanceOutcome:
+    return stored.outcome_of(evaluate(school_table([county()]), Profile.from_dict(QUALITY_2017)))
 
 
-def test_in_chinese_a_reason_reads_as_the_engine_stored_it() -> None:
-    document = evaluate_county(county(), Profile.from_dict(QUALITY_2017)).document("130188", 2025)
-    excluded = [u for u in document["units"] if not u["included"]]
-    assert {u["excluded_code"] for u in excluded} == {"special", "teaching_point_small"}
+def test_in_chinese_a_gap_reads_as_the_engine_words_it() -> None:
+    gaps = [gap for _unit, gap in outcome().gaps()]
+    assert len(gaps) > 5 and any(g.shortfall is None for g in gaps) and any(g.unit == "元" for g in gaps)
     with translation.override("zh-hans"):
-        assert [reason_text(u, document["rules"]) for u in excluded] == [u["excluded_reason"] for u in excluded]
+        assert [gap_text(gap) for gap in gaps] == [gap.text for gap in gaps]
+
+
+def test_in_chinese_a_note_reads_as_the_engine_words_it() -> None:
+    read = outcome()
+    notes = [u.exclusion for u in read.units if u.exclusion] + [n for lvl in read.levels.values() for n in lvl.notes]
+    assert {n.code for n in notes} >= {"special", "teaching_point_small", "values_missing"}
+    with translation.override("zh-hans"):
+        assert [note_text(n) for n in notes] == [n.text for n in notes]
 
 
 def test_in_english_gaps_reasons_and_notes_have_no_chinese_left() -> None:
-    document = evaluate_county(county(), Profile.from_dict(QUALITY_2017)).document("130188", 2025)
-    rules = rules_by_key(document)
+    read = outcome()
     with translation.override("en"):
-        texts = [gap_text(gap, rules[key]) for unit in document["units"] for key, gap in unit["gaps"].items()]
-        texts += [reason_text(u, document["rules"]) for u in document["units"] if not u["included"]]
-        # Notes with figures in them ("…: 1 所学校未填报…") stay as stored; the others translate.
-        texts += [engine_text(n) for lvl in document["levels"].values() for n in lvl["notes"] if n in ENGINE_TEXTS]
+        texts = [gap_text(gap) for _unit, gap in read.gaps()]
+        texts += [reason_text(u) for u in read.units if not u.included]
+        texts += [note_text(n) for lvl in read.levels.values() for n in lvl.notes]
         assert texts and [t for t in texts if CJK.search(t)] == []
         assert "1,700 m²" in " ".join(texts)  # the figure of the Chinese text, 需增加教学及辅助用房 1,700 m²
-    with translation.override("zh-hans"):
-        assert engine_text("民办学校,按规则不计入") == "民办学校,按规则不计入"
+        assert "20" in reason_text(next(u for u in read.units if u.school_code == "T1"))
 
 
-def _static_engine_texts() -> set[str]:
-    """Chinese literals the engine stores as reasons or notes (not f-strings: those carry figures)."""
-    package = Path(formulas.__file__).parent
-    trees = [ast.parse(path.read_text(encoding="utf-8")) for path in sorted(package.glob("*.py"))]
-    found: set[str] = set()
-
-    def literals(node: ast.AST) -> list[str]:
-        if isinstance(node, ast.JoinedStr):  # an f-string: its text has figures in it
-            return []
-        if isinstance(node, ast.Constant):
-            return [node.value] if isinstance(node.value, str) and CJK.search(node.value) else []
-        return [text for child in ast.iter_child_nodes(node) for text in literals(child)]
-
-    for node in (node for tree in trees for node in ast.walk(tree)):
-        if isinstance(node, ast.Assign) and any(
-            isinstance(t, ast.Name) and t.id in ("note", "_REASONS") for t in node.targets
-        ):
-            found.update(literals(node.value))
-        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.target.id == "_REASONS":
-            found.update(literals(node.value) if node.value else [])
-        elif isinstance(node, ast.Call):
-            name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
-            if name in ("append", "exclude", "UnitCompliance", "CVResult"):
-                for arg in node.args:
-                    found.update(literals(arg))
-    return found
+def test_every_note_of_the_engine_is_marked_for_translation() -> None:
+    worded = {text for code, text in NOTE_TEXTS.items() if code not in UNTRANSLATED_NOTES}
+    assert worded == set(NOTE_TEXTS_MARKED)
 
 
-def test_every_static_engine_text_is_marked_for_translation() -> None:
-    found = _static_engine_texts()
-    assert set(_REASONS.values()) <= found  # the walk does see the texts
-    assert found - set(ENGINE_TEXTS) == set()
+def test_a_note_keeps_its_figures_and_words_them_in_english() -> None:
+    note = Note("cv_near", {"label": "生均教学仪器设备值", "threshold": 0.5})
+    assert note.text == "生均教学仪器设备值差异系数接近标准 0.5,建议人工复核"
+    with translation.override("en"):
+        english = note_text(note)
+    assert "0.5" in english and not CJK.search(english)
 
 
 def test_every_default_gap_label_is_marked_for_translation() -> None:
-    labels = {rule["gap_label"] for rule in formulas.INDICATOR_CATALOG.values()}
+    labels = {str(rule["gap_label"]) for rule in INDICATOR_CATALOG.values()}
     assert labels - set(DEFAULT_RULE_TEXTS) == set()

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from indicators import stored
 from indicators.defaults import BASIC_2012, DEFAULT_PROFILES, QUALITY_2017
 from indicators.formulas import (
     FACILITY_FIELDS,
@@ -26,8 +27,10 @@ from indicators.formulas import (
     SchoolRecord,
     Unit,
     UnitCompliance,
+    evaluate,
     evaluate_county,
     evaluation_units,
+    school_table,
     unit_compliance,
     unit_values,
     weighted_cv,
@@ -165,14 +168,14 @@ def test_cv_no_units() -> None:
     result = weighted_cv([])
     assert (result.units, result.mean, result.sd, result.cv) == (0, None, None, None)
     assert result.terms == ()
-    assert result.note == "没有参与计算的学校"
+    assert result.note.text == "没有参与计算的学校"
 
 
 def test_cv_zero_mean_is_undefined_not_zero() -> None:
     result = weighted_cv([("A", 10, 0.0), ("B", 20, 0.0)])
     assert result.mean == 0.0
     assert result.cv is None
-    assert result.note == "均值为 0,差异系数无定义"
+    assert result.note.text == "均值为 0,差异系数无定义"
     assert all(t.share == 0.0 for t in result.terms)
 
 
@@ -181,7 +184,7 @@ def test_cv_single_unit() -> None:
     assert result.cv == 0.0
     assert result.sd == 0.0
     assert result.mean == 5.0
-    assert result.note == "只有一所学校"
+    assert result.note.text == "只有一所学校"
     assert result.terms[0].weight == 1.0
     assert result.terms[0].share == 0.0
 
@@ -625,7 +628,7 @@ def test_no_standards_means_not_assessed() -> None:
     _values, result = comply(EXACT_PRIMARY, B12)
     assert result.passes is None
     assert result.assessed == 0
-    assert result.note == "本规则未设学校达标标准"
+    assert result.note.text == "本规则未设学校达标标准"
 
 
 def test_unit_without_students_cannot_be_judged() -> None:
@@ -633,7 +636,7 @@ def test_unit_without_students_cannot_be_judged() -> None:
     result = unit_compliance(unit, unit_values(unit, Q17), Q17)
     assert result.passes is None
     assert result.gaps == {}
-    assert result.note == "在校生为 0,无法评估"
+    assert result.note.text == "在校生为 0,无法评估"
 
 
 def test_indicator_without_standard_at_level_is_not_assessed() -> None:
@@ -654,7 +657,7 @@ def test_min_met_larger_than_assessed_has_a_note() -> None:
     _values, result = comply(EXACT_PRIMARY, Profile.from_dict(data))
     assert result.assessed == 4
     assert result.passes is False
-    assert result.note is not None and "6" in result.note
+    assert result.note is not None and "6" in result.note.text
 
 
 # ------------------------------------------------------------------------------------------
@@ -807,7 +810,7 @@ def test_2017_each_indicator_at_threshold_and_near_flag() -> None:
         assert indicator.passes is True
         assert indicator.near_threshold is True
     assert primary.passes is True
-    assert any("人工复核" in note for note in primary.notes)
+    assert any("人工复核" in note.text for note in primary.notes)
     assert all(ind.passes is False for ind in junior.indicators.values())
     assert junior.passes is False
     # The 2017 rule has no composite (issue #3: null where the profile has none).
@@ -848,7 +851,7 @@ def test_zero_mean_makes_level_verdict_undefined() -> None:
     backbone = level.indicators["backbone_teachers_per100"]
     assert backbone.cv.cv is None and backbone.passes is None
     assert level.passes is None  # not True
-    assert any("backbone_teachers_per100" in note for note in level.notes)
+    assert any("每百名学生拥有县级以上骨干教师数" in note.text for note in level.notes)
     assert level.composite is None
 
 
@@ -868,11 +871,11 @@ def test_level_without_units() -> None:
     junior = result.levels["junior"]
     assert junior.units == 0
     assert junior.passes is None
-    assert "该学段没有参与计算的学校" in junior.notes
+    assert "该学段没有参与计算的学校" in [n.text for n in junior.notes]
     assert all(ind.cv.cv is None for ind in junior.indicators.values())
     primary = result.levels["primary"]
     assert primary.units == 1
-    assert all(ind.cv.note == "只有一所学校" for ind in primary.indicators.values())
+    assert all(ind.cv.note.text == "只有一所学校" for ind in primary.indicators.values())
 
 
 def test_excluded_units_do_not_enter_the_cv() -> None:
@@ -899,7 +902,7 @@ def test_unreported_value_is_left_out_of_the_cv_with_a_note() -> None:
     assert level.units == 3
     assert level.indicators["teaching_area_per_student"].cv.units == 3
     assert level.indicators["sports_area_per_student"].cv.units == 2
-    assert any("未填报" in note for note in level.notes)
+    assert any("未填报" in note.text for note in level.notes)
 
 
 # ------------------------------------------------------------------------------------------
@@ -1045,119 +1048,6 @@ def test_duplicate_indicator_rejected() -> None:
 
 
 # ------------------------------------------------------------------------------------------
-# Export: summary() and document()
-# ------------------------------------------------------------------------------------------
-
-
-def _mixed_county() -> list[SchoolRecord]:
-    return [
-        *ratio_county(3),
-        school("N1", "nine_year", students_primary=166, students_junior=210, books=23226),
-        school("T1", "teaching_point", students_primary=37),
-        school("P9", students_primary=500, teaching_area=2000, equipment_value=None),
-    ]
-
-
-def _is_subset(small: Any, big: Any) -> bool:
-    if isinstance(small, dict):
-        return isinstance(big, dict) and all(k in big and _is_subset(v, big[k]) for k, v in small.items())
-    if isinstance(small, list):
-        return (
-            isinstance(big, list)
-            and len(small) == len(big)
-            and all(_is_subset(a, b) for a, b in zip(small, big, strict=True))
-        )
-    return bool(small == big)
-
-
-def test_summary_shape_and_json_round_trip() -> None:
-    result = evaluate_county(_mixed_county(), Q17)
-    summary = result.summary("110101", 2025)
-    assert json.loads(json.dumps(summary)) == summary
-    assert set(summary) == {"district", "year", "profile", "levels", "units"}
-    assert (summary["district"], summary["year"], summary["profile"]) == (
-        "110101",
-        2025,
-        "quality-2017",
-    )
-    assert set(summary["levels"]) == {"primary", "junior"}
-    for level in summary["levels"].values():
-        assert set(level) == {"units", "indicators", "composite", "passes"}
-        for indicator in level["indicators"].values():
-            assert set(indicator) == {"mean", "sd", "cv", "threshold", "passes"}
-    unit_keys = {
-        "school_code",
-        "level",
-        "students",
-        "included",
-        "excluded_reason",
-        "values",
-        "met",
-        "passes",
-        "gaps",
-    }
-    assert all(set(u) == unit_keys for u in summary["units"])
-    p9 = next(u for u in summary["units"] if u["school_code"] == "P9")
-    gap = p9["gaps"]["teaching_area_per_student"]
-    assert gap == {"standard": 4.5, "value": 4.0, "shortfall": 250.0, "unit": "m²"}
-    assert p9["gaps"]["equipment_value_per_student"]["shortfall"] is None
-    t1 = next(u for u in summary["units"] if u["school_code"] == "T1")
-    assert t1["included"] is False and t1["met"] is None and t1["gaps"] == {}
-    assert t1["excluded_reason"] == "教学点在校生 37 人,不足 50 人"
-    # Full precision, not rounded.
-    n1 = next(u for u in summary["units"] if u["school_code"] == "N1")
-    assert n1["students"] == 166
-    assert summary["levels"]["primary"]["indicators"]["sports_area_per_student"]["mean"] == (
-        result.levels["primary"].indicators["sports_area_per_student"].cv.mean
-    )
-
-
-def test_document_is_summary_plus_calculation_detail() -> None:
-    result = evaluate_county(_mixed_county(), Q17)
-    summary = result.summary("110101", 2025)
-    document = result.document("110101", 2025)
-    assert json.loads(json.dumps(document)) == document
-    assert _is_subset(summary, document)
-    indicator = document["levels"]["primary"]["indicators"]["teaching_area_per_student"]
-    for key in ("total_resource", "total_students", "units", "note", "near_threshold", "terms"):
-        assert key in indicator
-    assert math.fsum(t["share"] for t in indicator["terms"]) == pytest.approx(1.0)
-    assert set(indicator["terms"][0]) == {
-        "school_code",
-        "level",
-        "students",
-        "value",
-        "weight",
-        "term",
-        "share",
-    }
-    assert "notes" in document["levels"]["primary"]
-    unit = next(u for u in document["units"] if u["school_code"] == "P9")
-    for key in (
-        "school_name",
-        "school_type",
-        "excluded_code",
-        "facility_share",
-        "merged_from",
-        "totals",
-        "assessed",
-        "failing",
-        "below_floor",
-        "notes",
-    ):
-        assert key in unit
-    assert unit["gaps"]["teaching_area_per_student"]["text"] == "需增加教学及辅助用房 250 m²"
-    assert document["rules"] == QUALITY_2017
-
-
-def test_document_round_trip_for_2012_and_empty_county() -> None:
-    for records in (_mixed_county(), []):
-        result = evaluate_county(records, B12)
-        for export in (result.summary("000000", 2024), result.document("000000", 2024)):
-            assert json.loads(json.dumps(export)) == export
-
-
-# ------------------------------------------------------------------------------------------
 # Scale
 # ------------------------------------------------------------------------------------------
 
@@ -1183,7 +1073,10 @@ def test_evaluates_3000_synthetic_schools() -> None:
         assert isinstance(result, CountyResult)
         assert len(result.units) >= 3000
         assert all(result.levels[level].units > 0 for level in LEVELS)
-        json.dumps(result.summary("999999", 2025))
+        form = stored.encode(
+            evaluate(school_table([records]), profile), 0, district="999999", year=2025, fingerprint="", schools={}
+        )
+        assert stored.decode(stored.dumps(form)).units
 
 
 def test_informational_composite_when_thresholds_are_null() -> None:

@@ -4,11 +4,13 @@ same text, and the problem list follows the stored verdicts. No database."""
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import pytest
 
+from indicators.formulas import Profile, SchoolRecord, SchoolRule, evaluate, school_table
 from indicators.presentation import value_text
+from indicators.results import BalanceOutcome
+from indicators.stored import outcome_of
 from reports.content import (
     DASH,
     Num,
@@ -83,114 +85,42 @@ def test_formats_and_their_excel_twins_agree(num: Num, text: str) -> None:
     assert excel_text(num) == text
 
 
-def _document() -> dict[str, Any]:
+def _document() -> BalanceOutcome:
     """A two-unit primary level with one indicator failing the CV and one school below standard."""
-    rule = {
-        "key": "books_per_student",
-        "label": "生均图书册数",
-        "numerator": "books",
-        "factor": 1.0,
-        "unit": "册/生",
-        "gap_label": "图书",
-        "gap_unit": "册",
-        "standards": {"primary": 30.0, "junior": 35.0},
-        "cv_thresholds": {"primary": 0.5, "junior": 0.45},
-    }
-    terms = [
+    profile = Profile.from_dict(
         {
-            "school_code": "A",
-            "level": "primary",
-            "students": 100,
-            "value": 10.0,
-            "weight": 0.5,
-            "term": 100.0,
-            "share": 0.5,
-        },
-        {
-            "school_code": "B",
-            "level": "primary",
-            "students": 100,
-            "value": 50.0,
-            "weight": 0.5,
-            "term": 100.0,
-            "share": 0.5,
-        },
+            "name": "t",
+            "label": "测试",
+            "indicators": [
+                {
+                    "key": "books_per_student",
+                    "standards": {"primary": 30.0, "junior": 35.0},
+                    "cv_thresholds": {"primary": 0.5, "junior": 0.45},
+                }
+            ],
+            "county_rule": "each_indicator",
+            "school_rule": {"min_met": 1, "max_failing": None, "floor_ratio": None},
+            "scope": {
+                "exclude_private": False,
+                "exclude_non_county": False,
+                "teaching_point_mode": "separate",
+                "teaching_point_min_students": None,
+                "exclude_special": True,
+                "exclude_vocational": True,
+            },
+        }
+    )
+    records = [
+        SchoolRecord("A", "甲校", "primary", "public", True, None, {"students_primary": 100, "books": 1000}),
+        SchoolRecord("B", "乙校", "primary", "public", True, None, {"students_primary": 100, "books": 5000}),
     ]
-    unit = {
-        "level": "primary",
-        "included": True,
-        "excluded_reason": None,
-        "students": 100,
-        "met": 0,
-        "assessed": 1,
-        "merged_from": [],
-        "notes": [],
-        "below_floor": [],
-    }
-    return {
-        "district": "000000",
-        "year": 2026,
-        "profile": "t",
-        "profile_label": "测试",
-        "rules": {"indicators": [rule], "school_rule": {"min_met": 1, "max_failing": None, "floor_ratio": None}},
-        "levels": {
-            "primary": {
-                "units": 2,
-                "passes": False,
-                "composite": None,
-                "composite_threshold": None,
-                "notes": [],
-                "indicators": {
-                    "books_per_student": {
-                        "mean": 30.0,
-                        "sd": 20.0,
-                        "cv": 0.6666666,
-                        "threshold": 0.5,
-                        "passes": False,
-                        "label": "生均图书册数",
-                        "unit": "册/生",
-                        "total_resource": 6000.0,
-                        "total_students": 200,
-                        "near_threshold": False,
-                        "note": None,
-                        "terms": terms,
-                    }
-                },
-            }
-        },
-        "units": [
-            {
-                **unit,
-                "school_code": "A",
-                "school_name": "甲校",
-                "values": {"books_per_student": 10.0},
-                "passes": False,
-                "gaps": {
-                    "books_per_student": {
-                        "standard": 30.0,
-                        "value": 10.0,
-                        "shortfall": 2000.0,
-                        "unit": "册",
-                        "text": "需增加图书 2,000 册",
-                    }
-                },
-            },
-            {
-                **unit,
-                "school_code": "B",
-                "school_name": "乙校",
-                "values": {"books_per_student": 50.0},
-                "met": 1,
-                "passes": True,
-                "gaps": {},
-            },
-        ],
-    }
+    approved = {"A": (1, "approved"), "B": (1, "approved")}
+    return outcome_of(evaluate(school_table([records]), profile), district="000000", year=2026, schools=approved)
 
 
 def test_cv_table_and_calculation_detail_show_the_stored_figures() -> None:
     document = _document()
-    [level] = cv_tables(document)
+    level = cv_tables(document)[0]
     [row] = level["rows"]
     assert (row["cv"].text, row["mean"].text, row["sd"].text, row["threshold"].text) == (
         "0.667",
@@ -199,7 +129,7 @@ def test_cv_table_and_calculation_detail_show_the_stored_figures() -> None:
         "≤ 0.50",
     )
     assert row["verdict"] == "未达标"
-    assert row["cv"].value == 0.6666666
+    assert row["cv"].value == pytest.approx(2 / 3)
     [calc] = calc_tables([level])
     assert [r["name"] for r in calc["rows"]] == ["甲校", "乙校"]
     assert [r["values"][0].text for r in calc["rows"]] == ["10.0000", "50.0000"]
@@ -208,8 +138,8 @@ def test_cv_table_and_calculation_detail_show_the_stored_figures() -> None:
 def test_problems_follow_the_failing_cv_the_gaps_and_the_school_rule() -> None:
     document = _document()
     cv = cv_tables(document)
-    gaps = gap_rows(document)
-    problems = derive_problems(document, cv, gaps, unapproved=["丙校"])
+    assert [g["text"] for g in gap_rows(document)] == ["需增加图书 2,000 册"]
+    problems = derive_problems(document, cv, unapproved=["丙校"])
     texts = [p.text for p in problems]
     assert texts[0] == "小学「生均图书册数」差异系数 0.667,高于标准 0.50。"
     assert "甲校" in problems[0].suggestion  # below the mean, largest share of the variance
@@ -221,13 +151,12 @@ def test_problems_follow_the_failing_cv_the_gaps_and_the_school_rule() -> None:
 
 def test_unit_table_marks_pass_and_fail() -> None:
     tables = unit_tables(_document())
-    [level] = tables["levels"]
+    level = tables["levels"][0]
     marks = {r["name"]: r["cells"][0]["mark"] for r in level["rows"]}
     assert marks == {"甲校": "×", "乙校": "√"}
     assert (level["assessed"], level["passing"]) == (2, 1)
 
 
 def test_school_rule_in_words() -> None:
-    rules = {"school_rule": {"min_met": 6, "max_failing": None, "floor_ratio": 0.85}}
-    assert school_rule_text(rules) == "至少 6 项达标,其余项不低于标准的 85%"
-    assert school_rule_text({}) == "本规则未设学校达标标准"
+    assert school_rule_text(SchoolRule(6, None, 0.85)) == "至少 6 项达标,其余项不低于标准的 85%"
+    assert school_rule_text(SchoolRule(None, 2, None)) == "未达标不超过 2 项"
