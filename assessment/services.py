@@ -38,6 +38,7 @@ from assessment.models import (
     SurveyResponse,
 )
 from core.models import User
+from core.transactions import on_commit_once
 from indicators.models import BalanceResult, RuleProfile
 from indicators.selectors import profiles_for_district
 from plans import files
@@ -828,16 +829,7 @@ def schedule_problems_sync(*, district_id: int, year: int) -> None:
 
     Once per district-year and transaction: twenty entries saved in one transaction give one sync.
     """
-    from django.db import connection
-
-    key = (district_id, year)
-    # Entries are (savepoint ids, callback, robust); the stubs know only the first two.
-    queued = [entry[1] for entry in connection.run_on_commit]
-    if connection.in_atomic_block and any(getattr(f, "problems_sync_key", None) == key for f in queued):
-        return
-    callback = partial(_queue_sync, district_id, year)
-    callback.problems_sync_key = key  # type: ignore[attr-defined]
-    transaction.on_commit(callback)
+    on_commit_once(("problems-sync", district_id, year), partial(_queue_sync, district_id, year))
 
 
 def _queue_sync(district_id: int, year: int) -> None:
