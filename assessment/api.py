@@ -22,7 +22,7 @@ from rest_framework.response import Response
 from assessment import selectors, services
 from assessment.models import Problem, Survey
 from core import access
-from schools.api import request_body, validation_response
+from core.api import request_body
 
 SCHOOL_NOT_FOUND = "该区县没有这所学校 / No such school in this district"
 
@@ -116,20 +116,17 @@ class ProblemViewSet(viewsets.ReadOnlyModelViewSet[Problem]):
         if data["school_code"]:
             school = district.schools.filter(code=data["school_code"]).first()
             if school is None:
-                return validation_response(ValidationError({"school_code": [SCHOOL_NOT_FOUND]}))
-        try:
-            problem = services.problem_create(
-                district=district,
-                year=data["year"],
-                title=data["title"],
-                detail=data["detail"],
-                owner=data["owner"],
-                deadline=data["deadline"],
-                school=school,
-                user=access.acting_user(request),
-            )
-        except ValidationError as error:
-            return validation_response(error)
+                raise ValidationError({"school_code": [SCHOOL_NOT_FOUND]})
+        problem = services.problem_create(
+            district=district,
+            year=data["year"],
+            title=data["title"],
+            detail=data["detail"],
+            owner=data["owner"],
+            deadline=data["deadline"],
+            school=school,
+            user=access.acting_user(request),
+        )
         return Response(ProblemSerializer(problem).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=ProblemUpdateSerializer, responses=ProblemSerializer, operation_id="problems_update_state")
@@ -139,10 +136,7 @@ class ProblemViewSet(viewsets.ReadOnlyModelViewSet[Problem]):
         problem = self._managed()
         incoming = ProblemUpdateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        try:
-            problem = services.problem_update(problem=problem, **incoming.validated_data)
-        except ValidationError as error:
-            return validation_response(error)
+        problem = services.problem_update(problem=problem, **incoming.validated_data)
         return Response(ProblemSerializer(problem).data)
 
     @extend_schema(request=ProblemCloseSerializer, responses=ProblemSerializer)
@@ -152,12 +146,9 @@ class ProblemViewSet(viewsets.ReadOnlyModelViewSet[Problem]):
         problem = self._managed()
         incoming = ProblemCloseSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        try:
-            problem = services.problem_close(
-                problem=problem, note=incoming.validated_data["note"], user=access.acting_user(request)
-            )
-        except ValidationError as error:
-            return validation_response(error)
+        problem = services.problem_close(
+            problem=problem, note=incoming.validated_data["note"], user=access.acting_user(request)
+        )
         return Response(ProblemSerializer(problem).data)
 
 
