@@ -30,7 +30,7 @@ from core import access
 from indicators.models import RuleProfile
 from plans import files
 from schools.models import District
-from schools.views import default_year
+from schools.selectors import default_year
 
 COOKIE_DAYS = 30
 

@@ -24,7 +24,7 @@ from indicators import presentation, selectors, services
 from indicators.charts import trend_lines
 from indicators.forms import DistrictProfilesForm, ProfileCreateForm, ProfileDefinitionForm
 from indicators.models import BalanceResult, RuleProfile
-from schools.views import default_year
+from schools.selectors import default_year
 
 
 @login_required

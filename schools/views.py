@@ -19,7 +19,7 @@ from schools import services
 from schools.fields import GROUPS, STAT_FIELD_BY_KEY, STAT_FIELDS, TYPE_SECTIONS, completeness
 from schools.forms import ReopenForm, SchoolForm, StatisticsForm
 from schools.models import AnnualStatistics, School, Status
-from schools.selectors import district_school_rows, school_version
+from schools.selectors import default_year, district_school_rows, school_version
 
 
 def _year(request: HttpRequest, default: int | None = None) -> int:
@@ -27,17 +27,6 @@ def _year(request: HttpRequest, default: int | None = None) -> int:
         return int(request.GET.get("year", ""))
     except ValueError:
         return default or current_school_year()
-
-
-def default_year(district_id: int) -> int:
-    """The latest year with statistics in the district, else the current school year."""
-    latest = (
-        AnnualStatistics.objects.filter(school__district_id=district_id)
-        .order_by("-year")
-        .values_list("year", flat=True)
-        .first()
-    )
-    return latest or current_school_year()
 
 
 @login_required

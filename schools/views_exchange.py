@@ -26,9 +26,8 @@ from core.years import school_year_label
 from schools import exchange, services
 from schools.fields import SCHOOL_FIELDS, STAT_FIELD_BY_KEY, STAT_KEYS
 from schools.models import AnnualStatistics, District, ImportJob
-from schools.selectors import district_school_rows
+from schools.selectors import default_year, district_school_rows
 from schools.spreadsheet import EXTRA_COLUMNS, MAX_UPLOAD_BYTES
-from schools.views import default_year
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Distinct errors shown on the page; all of them are in the marked workbook.
