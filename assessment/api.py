@@ -23,6 +23,7 @@ from assessment import selectors, services
 from assessment.models import Problem, Survey
 from core import access
 from core.api import request_body
+from schools.models import District
 
 SCHOOL_NOT_FOUND = "该区县没有这所学校 / No such school in this district"
 
@@ -108,7 +109,7 @@ class ProblemViewSet(viewsets.ReadOnlyModelViewSet[Problem]):
     @extend_schema(request=ProblemCreateSerializer, responses={201: ProblemSerializer})
     def create(self, request: Request) -> Response:
         district_code = str(request_body(request).get("district_code", ""))
-        district = access.get_district_for_user(request.user, district_code, "manage")
+        district: District = access.get_district_for_user(request.user, district_code, "manage")
         incoming = ProblemCreateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data

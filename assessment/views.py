@@ -52,7 +52,7 @@ def _profile(district: District, name: str) -> RuleProfile:
 
 @login_required
 def assessment_home(request: HttpRequest, district_code: str) -> HttpResponse:
-    district = access.get_district_for_user(request.user, district_code)
+    district: District = access.get_district_for_user(request.user, district_code)
     profile = selectors.district_profile(district)
     if profile is None:
         raise Http404(_("尚未配置评估规则"))
@@ -62,7 +62,7 @@ def assessment_home(request: HttpRequest, district_code: str) -> HttpResponse:
 @login_required
 def overview(request: HttpRequest, district_code: str, year: int, profile: str) -> HttpResponse:
     """The four parts side by side with their verdicts, what is missing, and the open problems."""
-    district = access.get_district_for_user(request.user, district_code)
+    district: District = access.get_district_for_user(request.user, district_code)
     rule = _profile(district, profile)
     data = selectors.overview(district, year, rule)
     from indicators.selectors import profiles_for_district
@@ -84,7 +84,7 @@ def overview(request: HttpRequest, district_code: str, year: int, profile: str) 
 @login_required
 def checklist_page(request: HttpRequest, district_code: str, year: int, profile: str) -> HttpResponse:
     """Every item with its standard, verdict, failing schools, figures and evidence."""
-    district = access.get_district_for_user(request.user, district_code)
+    district: District = access.get_district_for_user(request.user, district_code)
     rule = _profile(district, profile)
     checklist = selectors.county_checklist(district, year, rule)
     if checklist is None:
@@ -103,7 +103,7 @@ def checklist_page(request: HttpRequest, district_code: str, year: int, profile:
             "checklist": checklist,
             "areas": areas,
             "can_manage": access.can(request.user, "manage", district),
-            "can_configure": access.is_admin(request.user),
+            "can_configure": access.can(request.user, "configure"),
         },
     )
 
@@ -112,7 +112,7 @@ def checklist_page(request: HttpRequest, district_code: str, year: int, profile:
 @require_http_methods(["GET", "POST"])
 def entry_edit(request: HttpRequest, district_code: str, year: int, profile: str, key: str) -> HttpResponse:
     """The bureau enters an item's figures and evidence (all saved together, or nothing)."""
-    district = access.get_district_for_user(request.user, district_code)
+    district: District = access.get_district_for_user(request.user, district_code)
     rule = _profile(district, profile)
     checklist = selectors.county_checklist(district, year, rule)
     view = checklist.items.get(key) if checklist else None
@@ -187,7 +187,7 @@ def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
 @login_required
 def checklist_edit(request: HttpRequest, profile: str) -> HttpResponse:
     """Administrators edit a profile's checklist; saving adds a version."""
-    if not access.is_admin(request.user):
+    if not access.can(request.user, "configure"):
         raise PermissionDenied
     rule = get_object_or_404(RuleProfile, name=profile)
     current = selectors.checklist_version_for(rule)
@@ -255,7 +255,7 @@ def _link_rows(request: HttpRequest, survey: Survey) -> list[dict[str, Any]]:
 @require_http_methods(["GET", "POST"])
 def survey_page(request: HttpRequest, district_code: str, year: int) -> HttpResponse:
     """Open the survey, set its sample plan, watch it fill (live), read the results, close it."""
-    district = access.get_district_for_user(request.user, district_code)
+    district: District = access.get_district_for_user(request.user, district_code)
     survey = selectors.survey_get(district, year)
     status = 200
     if request.method == "POST":
@@ -311,7 +311,7 @@ def survey_page(request: HttpRequest, district_code: str, year: int) -> HttpResp
         "year": year,
         "survey": survey,
         "can_manage": access.can(request.user, "manage", district),
-        "can_configure": access.is_admin(request.user),
+        "can_configure": access.can(request.user, "configure"),
         "groups": GROUPS,
         "areas": AREA_LABELS,
     }
@@ -375,7 +375,7 @@ def _group_rows(survey: Survey, summary: selectors.SurveySummary) -> list[dict[s
 @never_cache
 def survey_live(request: HttpRequest, district_code: str, year: int) -> JsonResponse:
     """The figures the survey page polls so its counts update while responses come in."""
-    district = access.get_district_for_user(request.user, district_code)
+    district: District = access.get_district_for_user(request.user, district_code)
     survey = selectors.survey_get(district, year)
     if survey is None:
         raise Http404(_("尚未开启调查"))
@@ -385,7 +385,7 @@ def survey_live(request: HttpRequest, district_code: str, year: int) -> JsonResp
 @login_required
 def survey_links(request: HttpRequest, district_code: str, year: int) -> HttpResponse:
     """A printable sheet: per school and questionnaire its link and QR code."""
-    district = access.get_district_for_user(request.user, district_code)
+    district: District = access.get_district_for_user(request.user, district_code)
     survey = selectors.survey_get(district, year)
     if survey is None:
         raise Http404(_("尚未开启调查"))
@@ -554,7 +554,7 @@ def survey_qr(request: HttpRequest, token: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def problem_list(request: HttpRequest, district_code: str) -> HttpResponse:
-    district = access.get_district_for_user(request.user, district_code)
+    district: District = access.get_district_for_user(request.user, district_code)
     state = request.GET.get("state", "open")
     year_text = request.GET.get("year", "")
     year = int(year_text) if year_text.isdecimal() else None
@@ -605,7 +605,7 @@ def problem_list(request: HttpRequest, district_code: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def problem_detail(request: HttpRequest, pk: int) -> HttpResponse:
     problem = get_object_or_404(Problem.objects.select_related("district", "school", "closed_by"), pk=pk)
-    district = access.get_district_for_user(request.user, problem.district.code)
+    district: District = access.get_district_for_user(request.user, problem.district.code)
     edit = ProblemEditForm(
         request.POST if request.POST.get("action") == "update" else None,
         initial={"owner": problem.owner, "deadline": problem.deadline, "state": problem.state},
@@ -655,7 +655,7 @@ def problem_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def problems_sync_view(request: HttpRequest, district_code: str, year: int) -> HttpResponse:
     """Bring the list up to date now (it also follows every recompute and entry by itself)."""
-    district = access.get_district_for_user(request.user, district_code, "manage")
+    district: District = access.get_district_for_user(request.user, district_code, "manage")
     result = services.problems_sync(district=district, year=year)
     messages.success(
         request, _("已更新问题清单:新增 %(o)s 个,自动关闭 %(c)s 个") % {"o": result.opened, "c": result.closed}

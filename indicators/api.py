@@ -48,7 +48,7 @@ class ProfileViewSet(viewsets.ReadOnlyModelViewSet[RuleProfile]):
 
     @extend_schema(request=ProfileUpdateSerializer, responses=ProfileSerializer)
     def update(self, request: Request, name: str) -> Response:
-        if not access.is_admin(request.user):
+        if not access.can(request.user, "configure"):
             raise PermissionDenied
         profile = self.get_object()
         incoming = ProfileUpdateSerializer(data=request.data)

@@ -94,7 +94,8 @@ class PlanViewSet(viewsets.ReadOnlyModelViewSet[SchoolPlan]):
     def _plan(self, pk: str, needed: access.Action) -> SchoolPlan:
         if not pk.isdecimal():  # "²" is a digit but no number: int() would fail
             raise Http404
-        return access.get_plan_for_user(self.request.user, int(pk), needed)
+        plan: SchoolPlan = access.get_plan_for_user(self.request.user, int(pk), needed)
+        return plan
 
     @extend_schema(request=None, responses=PlanSerializer)
     @action(detail=True, methods=["post"])

@@ -16,7 +16,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.models import Role, User
+from core import access
+from core.models import User
 from indicators.models import BalanceResult
 from plans import files
 from plans.metrics import METRICS, stat_actual
@@ -698,7 +699,7 @@ def _school_name(plan: SchoolPlan) -> str:
 
 
 def _notify_school(plan: SchoolPlan, text: str) -> int:
-    principals = list(User.objects.filter(role=Role.PRINCIPAL, school=plan.school_id, is_active=True))
+    principals = list(access.principals_of(plan.school_id))
     link = f"/plans/{plan.pk}/"
     for principal in principals:
         Notification.objects.create(user=principal, text=text, link=link)
@@ -708,7 +709,7 @@ def _notify_school(plan: SchoolPlan, text: str) -> int:
 
 
 def _notify_bureau(plan: SchoolPlan, text: str) -> None:
-    for staff in User.objects.filter(role=Role.BUREAU, district=plan.school.district_id, is_active=True):
+    for staff in access.bureau_staff_of(plan.school.district_id):
         Notification.objects.create(user=staff, text=text, link=f"/plans/{plan.pk}/")
 
 

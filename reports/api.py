@@ -27,6 +27,7 @@ from core.api import request_body
 from reports import selectors, services
 from reports.models import JobStatus, ReportFormat, ReportJob, ReportKind
 from reports.views import file_response
+from schools.models import District, School
 
 SCHOOL_NOT_IN_DISTRICT = "该学校不属于所选区县 / The school is not in this district"
 
@@ -112,7 +113,8 @@ class ReportJobViewSet(viewsets.ReadOnlyModelViewSet[ReportJob]):
         incoming = ReportRequestSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data
-        school = None
+        school: School | None = None
+        district: District
         if data["kind"] == ReportKind.SCHOOL and data.get("school_code"):
             school = access.get_school_for_user(request.user, data["school_code"])
             if school.district.code != data["district_code"]:

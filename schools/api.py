@@ -109,7 +109,7 @@ class SchoolViewSet(viewsets.ReadOnlyModelViewSet[School]):
     @extend_schema(request=SchoolSerializer, responses=SchoolSerializer)
     def create(self, request: Request) -> Response:
         district_code = request_body(request).get("district_code", "")
-        district = access.get_district_for_user(request.user, str(district_code), "manage")
+        district: District = access.get_district_for_user(request.user, str(district_code), "manage")
         data = SchoolSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
@@ -200,7 +200,7 @@ class StatisticsViewSet(viewsets.ReadOnlyModelViewSet[AnnualStatistics]):
     @extend_schema(request=StatisticsSerializer, responses=StatisticsSerializer)
     def create(self, request: Request) -> Response:
         school_code = str(request_body(request).get("school_code", ""))
-        school = access.get_school_for_user(request.user, school_code, "edit_statistics")
+        school: School = access.get_school_for_user(request.user, school_code, "edit_statistics")
         incoming = StatisticsSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         values = incoming.validated_data
