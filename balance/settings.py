@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "plans",
     "reports",
     "assessment",
+    "demo",  # the demo county (manage.py seed_demo): above every app, nothing imports it
 ]
 
 MIDDLEWARE = [

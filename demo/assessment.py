@@ -1,4 +1,4 @@
-"""Demo data of the county assessment, built through the services (called from core/demo.py).
+"""Demo data of the county assessment, built through the services (called from demo/county.py).
 
 For the demo county's latest school year: entered figures for most checklist items (a few left
 out, one rotation figure below its standard), a survey with a few hundred answered
@@ -16,7 +16,8 @@ from django.db import transaction
 
 from assessment import selectors, services
 from assessment.models import Problem, SurveyLink
-from core.models import Role, User
+from core import access
+from core.models import User
 from schools.models import AnnualStatistics, District
 
 # Entered figures (input key -> text) per item; G02, Q05 and Q09 are left for the bureau to enter.
@@ -117,8 +118,8 @@ def seed_assessment(district: District, seed: int = 0) -> None:
     if year is None:
         return
     services.checklist_install_defaults()
-    rng = random.Random(seed)  # noqa: S311 - demo answers, not security
-    user = User.objects.filter(role=Role.BUREAU, district=district).first()
+    rng = random.Random(seed)
+    user = access.bureau_staff_of(district.pk).first()
     profile = selectors.district_profile(district)
     checklist = selectors.county_checklist(district, year, profile) if profile is not None else None
     if checklist is not None:
