@@ -2,7 +2,7 @@
 
 The same rules as the pages: a district's bureau, its inspectors and administrators read them;
 the bureau (and administrators) add problems, update and close them. Survey figures are the
-ones the survey page shows (assessment.selectors.survey_summary), computed from the answers on
+ones the survey page shows (assessment.survey_selectors.survey_summary), computed from the answers on
 every read; individual answers are never exposed.
 """
 
@@ -19,8 +19,9 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from assessment import selectors, services
 from assessment.models import Problem, Survey
+from assessment.problems import services as problem_services
+from assessment.survey import selectors as survey_selectors
 from core import access
 from core.api import request_body
 from schools.models import District
@@ -118,7 +119,7 @@ class ProblemViewSet(viewsets.ReadOnlyModelViewSet[Problem]):
             school = district.schools.filter(code=data["school_code"]).first()
             if school is None:
                 raise ValidationError({"school_code": [SCHOOL_NOT_FOUND]})
-        problem = services.problem_create(
+        problem = problem_services.problem_create(
             district=district,
             year=data["year"],
             title=data["title"],
@@ -137,7 +138,7 @@ class ProblemViewSet(viewsets.ReadOnlyModelViewSet[Problem]):
         problem = self._managed()
         incoming = ProblemUpdateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        problem = services.problem_update(problem=problem, **incoming.validated_data)
+        problem = problem_services.problem_update(problem=problem, **incoming.validated_data)
         return Response(ProblemSerializer(problem).data)
 
     @extend_schema(request=ProblemCloseSerializer, responses=ProblemSerializer)
@@ -147,7 +148,7 @@ class ProblemViewSet(viewsets.ReadOnlyModelViewSet[Problem]):
         problem = self._managed()
         incoming = ProblemCloseSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        problem = services.problem_close(
+        problem = problem_services.problem_close(
             problem=problem, note=incoming.validated_data["note"], user=access.acting_user(request)
         )
         return Response(ProblemSerializer(problem).data)
@@ -184,9 +185,9 @@ class SurveyResultSerializer(serializers.ModelSerializer[Survey]):
         }
     )
     def get_results(self, survey: Survey) -> dict[str, Any]:
-        summary = selectors.survey_summary(survey)
+        summary = survey_selectors.survey_summary(survey)
         return {
-            **selectors.survey_live(survey, summary),
+            **survey_selectors.survey_live(survey, summary),
             "tallies": {group: list(pair) for group, pair in summary.tallies.items()},
             "counts": [list(row) for row in summary.counts],
         }

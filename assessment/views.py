@@ -2,7 +2,7 @@
 
 County pages go through core.access (404 outside the user's districts, 403 for a forbidden
 action; principals see no county page). The public questionnaire needs no account, only a valid
-link token; each visit gets a one-time respondent token (see services.response_submit).
+link token; each visit gets a one-time respondent token (see survey_services.response_submit).
 """
 
 from __future__ import annotations
@@ -25,7 +25,11 @@ from assessment import ratelimit, selectors, services
 from assessment.defaults import AREA_LABELS, GROUPS
 from assessment.forms import ChecklistDefinitionForm, ProblemCloseForm, ProblemEditForm, ProblemForm
 from assessment.models import ChecklistVersion, ItemEvidence, Problem, RespondentToken, Survey, SurveyLink
+from assessment.problems import selectors as problem_selectors
+from assessment.problems import services as problem_services
 from assessment.qr import qr_svg
+from assessment.survey import selectors as survey_selectors
+from assessment.survey import services as survey_services
 from core import access
 from indicators.models import RuleProfile
 from plans import files
@@ -256,7 +260,7 @@ def _link_rows(request: HttpRequest, survey: Survey) -> list[dict[str, Any]]:
 def survey_page(request: HttpRequest, district_code: str, year: int) -> HttpResponse:
     """Open the survey, set its sample plan, watch it fill (live), read the results, close it."""
     district: District = access.get_district_for_user(request.user, district_code)
-    survey = selectors.survey_get(district, year)
+    survey = survey_selectors.survey_get(district, year)
     status = 200
     if request.method == "POST":
         action = request.POST.get("action", "")
@@ -266,12 +270,12 @@ def survey_page(request: HttpRequest, district_code: str, year: int) -> HttpResp
             access.require(request.user, "manage", district)
         try:
             if action == "open":
-                services.survey_open(district=district, year=year, user=access.acting_user(request))
+                survey_services.survey_open(district=district, year=year, user=access.acting_user(request))
                 messages.success(request, _("已开启社会认可度调查,可打印各校二维码"))
             elif survey is None:
                 raise Http404(_("尚未开启调查"))
             elif action == "plan":
-                services.survey_plan_set(
+                survey_services.survey_plan_set(
                     survey=survey,
                     population=request.POST.get("population"),
                     permille=request.POST.get("permille"),
@@ -281,7 +285,7 @@ def survey_page(request: HttpRequest, district_code: str, year: int) -> HttpResp
                 )
                 messages.success(request, _("已保存抽样方案"))
             elif action == "scoring":
-                services.survey_scoring_set(
+                survey_services.survey_scoring_set(
                     survey=survey,
                     positive_options=request.POST.getlist("positive"),
                     group_weights={g: request.POST.get(f"weight_{g}") for g in GROUPS},
@@ -290,13 +294,13 @@ def survey_page(request: HttpRequest, district_code: str, year: int) -> HttpResp
                 )
                 messages.success(request, _("已保存计算规则"))
             elif action == "close":
-                services.survey_close(survey=survey, user=access.acting_user(request))
+                survey_services.survey_close(survey=survey, user=access.acting_user(request))
                 messages.success(request, _("调查已结束"))
             elif action == "reopen":
-                services.survey_reopen(survey=survey)
+                survey_services.survey_reopen(survey=survey)
                 messages.success(request, _("调查已重新开启"))
             elif action == "links":
-                count = services.survey_links_refresh(survey=survey)
+                count = survey_services.survey_links_refresh(survey=survey)
                 messages.success(request, _("已生成 %(n)s 个新链接") % {"n": count})
             else:
                 raise PermissionDenied
@@ -305,7 +309,7 @@ def survey_page(request: HttpRequest, district_code: str, year: int) -> HttpResp
             status = 400
         else:
             return redirect("assessment:survey", district.code, year)
-        survey = selectors.survey_get(district, year)
+        survey = survey_selectors.survey_get(district, year)
     context: dict[str, Any] = {
         "district": district,
         "year": year,
@@ -316,7 +320,7 @@ def survey_page(request: HttpRequest, district_code: str, year: int) -> HttpResp
         "areas": AREA_LABELS,
     }
     if survey is not None:
-        summary = selectors.survey_summary(survey)
+        summary = survey_selectors.survey_summary(survey)
         options = _options(survey)
         context.update(
             summary=summary,
@@ -349,7 +353,7 @@ def _options(survey: Survey) -> list[tuple[str, str]]:
     return list(seen.items())
 
 
-def _group_rows(survey: Survey, summary: selectors.SurveySummary) -> list[dict[str, Any]]:
+def _group_rows(survey: Survey, summary: survey_selectors.SurveySummary) -> list[dict[str, Any]]:
     counts: dict[str, dict[str, dict[str, int]]] = {}
     for group, question, option, n in summary.counts:
         counts.setdefault(group, {}).setdefault(question, {})[option] = n
@@ -376,17 +380,17 @@ def _group_rows(survey: Survey, summary: selectors.SurveySummary) -> list[dict[s
 def survey_live(request: HttpRequest, district_code: str, year: int) -> JsonResponse:
     """The figures the survey page polls so its counts update while responses come in."""
     district: District = access.get_district_for_user(request.user, district_code)
-    survey = selectors.survey_get(district, year)
+    survey = survey_selectors.survey_get(district, year)
     if survey is None:
         raise Http404(_("尚未开启调查"))
-    return JsonResponse(selectors.survey_live(survey))
+    return JsonResponse(survey_selectors.survey_live(survey))
 
 
 @login_required
 def survey_links(request: HttpRequest, district_code: str, year: int) -> HttpResponse:
     """A printable sheet: per school and questionnaire its link and QR code."""
     district: District = access.get_district_for_user(request.user, district_code)
-    survey = selectors.survey_get(district, year)
+    survey = survey_selectors.survey_get(district, year)
     if survey is None:
         raise Http404(_("尚未开启调查"))
     rows = _link_rows(request, survey)
@@ -402,7 +406,7 @@ def survey_links(request: HttpRequest, district_code: str, year: int) -> HttpRes
 
 
 def _refused(
-    request: HttpRequest, refusal: services.SurveyRefusedError, link: SurveyLink | None = None
+    request: HttpRequest, refusal: survey_services.SurveyRefusedError, link: SurveyLink | None = None
 ) -> HttpResponse:
     return render(
         request,
@@ -426,7 +430,7 @@ def _public_form(
     status: int = 200,
 ) -> HttpResponse:
     survey = link.survey
-    definition = services.questionnaire_of(link)
+    definition = survey_services.questionnaire_of(link)
     posted = request.POST if request.method == "POST" else {}
     school_name = ""
     if link.school is not None:
@@ -490,21 +494,21 @@ def survey_public(request: HttpRequest, token: str) -> HttpResponse:
     refused. Flooding is refused by per-address, per-token and per-link rate limits, a honeypot
     field and a minimum time between opening and submitting.
     """
-    link = services.link_for_token(token)
+    link = survey_services.link_for_token(token)
     if link is None:
-        return _refused(request, services.refuse("invalid"))
+        return _refused(request, survey_services.refuse("invalid"))
     address = ratelimit.client_address(request)
     if request.method == "GET":
         if not link.survey.is_open:
-            return _refused(request, services.refuse("closed"), link)
+            return _refused(request, survey_services.refuse("closed"), link)
         held = request.COOKIES.get(_cookie(link), "")
         respondent = RespondentToken.objects.filter(link=link, token=held).first() if held else None
         if respondent is not None and respondent.used_at is not None:
-            return _refused(request, services.refuse("used"), link)
+            return _refused(request, survey_services.refuse("used"), link)
         if respondent is None:
             if not ratelimit.allow("open_ip", address):
-                return _refused(request, services.refuse("rate"), link)
-            respondent = services.respondent_token_issue(link=link)
+                return _refused(request, survey_services.refuse("rate"), link)
+            respondent = survey_services.respondent_token_issue(link=link)
         return _public_form(request, link, respondent)
     given = str(request.POST.get("respondent") or "")[:48]
     if not (
@@ -512,10 +516,10 @@ def survey_public(request: HttpRequest, token: str) -> HttpResponse:
         and ratelimit.allow("submit_token", given or "-")
         and ratelimit.allow("submit_link", link.token)
     ):
-        return _refused(request, services.refuse("rate"), link)
+        return _refused(request, survey_services.refuse("rate"), link)
     try:
-        services.response_submit(token=given, raw=request.POST, link=link)
-    except services.SurveyRefusedError as refusal:
+        survey_services.response_submit(token=given, raw=request.POST, link=link)
+    except survey_services.SurveyRefusedError as refusal:
         respondent = RespondentToken.objects.filter(link=link, token=given, used_at__isnull=True).first()
         if refusal.code == "too_fast" and respondent is not None:
             return _public_form(request, link, respondent, message=refusal.message, status=400)
@@ -531,7 +535,7 @@ def survey_public(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_GET
 def survey_thanks(request: HttpRequest, token: str) -> HttpResponse:
-    link = services.link_for_token(token)
+    link = survey_services.link_for_token(token)
     return render(
         request,
         "assessment/public_message.html",
@@ -541,7 +545,7 @@ def survey_thanks(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_GET
 def survey_qr(request: HttpRequest, token: str) -> HttpResponse:
-    link = services.link_for_token(token)
+    link = survey_services.link_for_token(token)
     if link is None:
         raise Http404(_("链接无效"))
     url = request.build_absolute_uri(reverse("assessment:survey_public", args=[link.token]))
@@ -565,7 +569,7 @@ def problem_list(request: HttpRequest, district_code: str) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                services.problem_create(
+                problem_services.problem_create(
                     district=district,
                     year=int(request.POST.get("problem_year") or default_year(district.pk)),
                     title=data["title"],
@@ -583,7 +587,7 @@ def problem_list(request: HttpRequest, district_code: str) -> HttpResponse:
                 return redirect("assessment:problems", district.code)
         else:
             status = 400
-    problems = selectors.problem_list(district, state=None if state == "all" else state, year=year)
+    problems = problem_selectors.problem_list(district, state=None if state == "all" else state, year=year)
     return render(
         request,
         "assessment/problems.html",
@@ -618,7 +622,7 @@ def problem_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             try:
                 if form is edit:
-                    services.problem_update(
+                    problem_services.problem_update(
                         problem=problem,
                         owner=edit.cleaned_data["owner"],
                         deadline=edit.cleaned_data["deadline"],
@@ -626,7 +630,7 @@ def problem_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     )
                     messages.success(request, _("已保存"))
                 else:
-                    services.problem_close(
+                    problem_services.problem_close(
                         problem=problem, note=close.cleaned_data["note"], user=access.acting_user(request)
                     )
                     messages.success(request, _("问题已关闭"))
@@ -656,7 +660,7 @@ def problem_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def problems_sync_view(request: HttpRequest, district_code: str, year: int) -> HttpResponse:
     """Bring the list up to date now (it also follows every recompute and entry by itself)."""
     district: District = access.get_district_for_user(request.user, district_code, "manage")
-    result = services.problems_sync(district=district, year=year)
+    result = problem_services.problems_sync(district=district, year=year)
     messages.success(
         request, _("已更新问题清单:新增 %(o)s 个,自动关闭 %(c)s 个") % {"o": result.opened, "c": result.closed}
     )

@@ -24,6 +24,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from assessment import selectors as assessment_selectors
 from assessment import services as assessment_services
 from assessment.models import ItemEvidence, Problem, Survey
+from assessment.survey import services as survey_services
 from audit.models import AuditEvent
 from core import access
 from core.models import Role, User
@@ -456,7 +457,7 @@ def target(
         user=bureau_user,
         uploads=[SimpleUploadedFile("佐证.pdf", b"%PDF-1.4\n% item evidence\n")],
     )
-    survey = assessment_services.survey_open(district=school_a1.district, year=YEAR, user=bureau_user)
+    survey = survey_services.survey_open(district=school_a1.district, year=YEAR, user=bureau_user)
     problem = make_problem(school_a1.district, "运动场地不足", owner="基建科", school=school_a1, user=bureau_user)
     titles = ("图书不足", "围墙破损")
     problems_for_api = [make_problem(school_a1.district, t, school=school_a1, user=bureau_user) for t in titles]

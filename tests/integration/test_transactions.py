@@ -76,7 +76,7 @@ def test_outside_a_transaction_it_runs_now() -> None:
 @pytest.mark.django_db(transaction=True)
 def test_entries_saved_in_one_transaction_queue_one_problem_sync(monkeypatch: pytest.MonkeyPatch) -> None:
     from assessment import tasks
-    from assessment.services import schedule_problems_sync
+    from assessment.problems.services import schedule_problems_sync
 
     queued: list[tuple[int, int]] = []
     monkeypatch.setattr(tasks.sync_problems, "delay", lambda district_id, year: queued.append((district_id, year)))
