@@ -3,7 +3,7 @@ report's sections (the survey's and the problem list's own reads are in assessme
 assessment/problems/).
 
 Judgements are computed here on every read from the stored data (statistics, entries, answers)
-with the pure functions of assessment/formulas.py; nothing computed is stored except problems.
+with the pure functions of assessment/formulas/; nothing computed is stored except problems.
 Access is the caller's business (core.access): these functions take a district the caller may see.
 """
 

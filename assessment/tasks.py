@@ -1,4 +1,4 @@
-"""Celery tasks of the county assessment: thin wrappers around assessment.services."""
+"""Celery tasks of the county assessment: thin wrappers around assessment.problems.services."""
 
 from __future__ import annotations
 
