@@ -43,15 +43,15 @@ class Row(Protocol):
     def pk(self) -> Any: ...
 
 
-# core sits below the domain apps and imports none of them (the import graph runs one way). The
-# rules still need their tables, so the models are resolved by label when a rule runs, when every
-# app is loaded. Their querysets and objects are typed Any here: core cannot name the classes.
-def _model(label: str) -> Any:
-    return apps.get_model(label)
-
-
 def _all(label: str) -> QuerySet[Any]:
-    rows: QuerySet[Any] = _model(label).objects.all()
+    """Every row of a domain model, by label ("schools.District").
+
+    core sits below the domain apps and imports none of them (the import graph runs one way). The
+    rules still need their tables, so the models are resolved when a rule runs, once every app is
+    loaded. Their querysets and objects are typed Any here, as core cannot name the classes; the
+    callers annotate what they get (`district: District = get_district_for_user(...)`).
+    """
+    rows: QuerySet[Any] = apps.get_model(label).objects.all()
     return rows
 
 
