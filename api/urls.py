@@ -11,7 +11,8 @@ from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 from rest_framework.throttling import AnonRateThrottle
 
-from assessment.api import ProblemViewSet, SurveyViewSet
+from assessment.problems.api import ProblemViewSet
+from assessment.survey.api import SurveyViewSet
 from audit.api import AuditEventViewSet
 from core import auth
 from indicators.api import ProfileViewSet, ResultViewSet

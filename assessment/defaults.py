@@ -10,7 +10,7 @@ holds for the default.
 An item is judged one of two ways:
 
 * ``"judge": "auto"`` — from the schools' annual statistics (``auto`` names the judgement in
-  assessment/formulas.py: ``class_size``, ``school_size``, ``music_art_rooms``; ``params`` are its
+  assessment/formulas/judgements.py: ``class_size``, ``school_size``, ``music_art_rooms``; ``params`` are its
   numbers), per school, listing the failing ones;
 * ``"judge": "entered"`` — the bureau enters the ``inputs`` (numbers or a yes/no declaration)
   with evidence files; each of the ``checks`` compares ``num`` (÷ ``den`` × ``scale``) with the

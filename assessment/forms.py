@@ -1,5 +1,6 @@
 """Forms of the county assessment pages. Dynamic forms (an item's figures, a questionnaire's
-answers) are checked by assessment.services.parse_entry / parse_answers instead."""
+answers) are checked by assessment.services.parse_entry and
+assessment.survey.services.parse_answers instead."""
 
 from __future__ import annotations
 

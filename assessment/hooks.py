@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from assessment.services import schedule_problems_sync
+from assessment.problems.services import schedule_problems_sync
 
 
 def after_balance_recompute(*, district_ids: Iterable[int], year: int) -> None:

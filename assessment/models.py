@@ -4,7 +4,7 @@ and evidence, the 社会认可度 survey and the problem list (问题清单).
 The checklist is versioned data attached to a rule profile, like the profile's own rules: an
 edit adds a ChecklistVersion, earlier versions stay as they were. Judgements are not stored: they
 are computed from the current statistics, entries and survey answers whenever they are shown
-(assessment/formulas.py), so they are never out of date. Problems are stored: they have an owner,
+(assessment/formulas/), so they are never out of date. Problems are stored: they have an owner,
 a deadline and a history of their own.
 """
 

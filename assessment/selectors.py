@@ -1,7 +1,9 @@
-"""Reads of the county assessment: the checklist in force, judgements, survey figures, problems.
+"""Reads of the county assessment: the checklist in force, judgements, the overview and the
+report's sections (the survey's and the problem list's own reads are in assessment/survey/ and
+assessment/problems/).
 
 Judgements are computed here on every read from the stored data (statistics, entries, answers)
-with the pure functions of assessment/formulas.py; nothing computed is stored except problems.
+with the pure functions of assessment/formulas/; nothing computed is stored except problems.
 Access is the caller's business (core.access): these functions take a district the caller may see.
 """
 
@@ -14,12 +16,13 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
 
-from django.db.models import Count, QuerySet
 from django.utils.translation import gettext as _
 
 from assessment import formulas
 from assessment.defaults import CHECKLIST_DEFAULT_PROFILE, GROUPS
-from assessment.models import ChecklistVersion, ItemEntry, Problem, Survey, SurveyAnswer, SurveyResponse
+from assessment.models import ChecklistVersion, ItemEntry, Problem
+from assessment.problems.selectors import problem_list, problem_rows
+from assessment.survey.selectors import survey_get, survey_summary
 from indicators.models import BalanceResult, RuleProfile
 from indicators.selectors import balance_state_get
 from schools.models import District, Status
@@ -203,149 +206,6 @@ def county_checklist(district: District, year: int, profile: RuleProfile) -> Cou
         for area in formulas.AREA_KEYS
     }
     return CountyChecklist(district, year, profile, version, checklist, areas, items, schools)
-
-
-# --- survey ---------------------------------------------------------------------------------
-
-
-def survey_get(district: District, year: int) -> Survey | None:
-    return Survey.objects.filter(district=district, year=year).first()
-
-
-@dataclass
-class SurveySummary:
-    """A survey's figures: sample plan and fulfilment, raw counts, rate and verdict."""
-
-    survey: Survey
-    plan: formulas.SamplePlan | None
-    fulfilment: formulas.Fulfilment | None
-    responses: int
-    by_group: dict[str, int]
-    by_area: dict[str, int]
-    by_questionnaire: dict[str, int]
-    counts: list[tuple[str, str, str, int]]  # (group, question, option, n), the raw counts
-    tallies: dict[str, tuple[int, int]]
-    rate: float | None
-    verdict: bool | None
-    missing: list[str]
-
-
-def survey_counts(survey: Survey) -> list[tuple[str, str, str, int]]:
-    """Raw counts of valid answers per respondent group, question and option (one query)."""
-    rows = (
-        SurveyAnswer.objects.filter(response__survey=survey, response__valid=True)
-        .values_list("response__group", "question", "option")
-        .annotate(n=Count("id"))
-        .order_by("response__group", "question", "option")
-    )
-    return [(g, q, o, n) for g, q, o, n in rows]
-
-
-def _count_by(responses: QuerySet[SurveyResponse], column: str) -> dict[str, int]:
-    rows = responses.order_by().values(column).annotate(n=Count("id")).values_list(column, "n")
-    return {str(key): n for key, n in rows}
-
-
-def survey_summary(survey: Survey) -> SurveySummary:
-    valid = SurveyResponse.objects.filter(survey=survey, valid=True)
-    by_group = _count_by(valid, "group")
-    by_area = _count_by(valid, "area_type")
-    by_questionnaire = _count_by(valid, "questionnaire")
-    total = sum(by_group.values())
-    plan = None
-    fulfilment = None
-    missing: list[str] = []
-    if survey.population:
-        plan = formulas.sample_plan(
-            survey.population, survey.sample_permille, survey.parent_share, survey.area_shares or {}
-        )
-        fulfilment = formulas.plan_fulfilment(plan, total, by_group.get("parent", 0), by_area)
-        if total < plan.total:
-            missing.append(_("样本不足:已收回 %(n)s 份,应不少于 %(t)s 份") % {"n": total, "t": plan.total})
-        if by_group.get("parent", 0) < plan.parents_min:
-            missing.append(
-                _("家长问卷 %(n)s 份,应不少于 %(t)s 份") % {"n": by_group.get("parent", 0), "t": plan.parents_min}
-            )
-    else:
-        missing.append(_("未填写常住人口,无法确定样本量"))
-    counts = survey_counts(survey)
-    overall = [q.get("overall", "overall") for q in survey.definition.get("questionnaires", {}).values()]
-    tallies = formulas.group_tallies(counts, survey.positive_options, survey.rate_basis, overall)
-    rate = formulas.recognition_rate(tallies, survey.group_weights or None)
-    verdict = formulas.recognition_verdict(rate, survey.threshold)
-    if total == 0:
-        missing.append(_("尚无有效问卷"))
-    return SurveySummary(
-        survey=survey,
-        plan=plan,
-        fulfilment=fulfilment,
-        responses=total,
-        by_group=by_group,
-        by_area=by_area,
-        by_questionnaire=by_questionnaire,
-        counts=counts,
-        tallies=tallies,
-        rate=None if rate is None else float(rate),
-        verdict=verdict,
-        missing=missing,
-    )
-
-
-def survey_live(survey: Survey, summary: SurveySummary | None = None) -> dict[str, Any]:
-    """The figures the bureau's survey page polls (JSON-safe); the API serves them too."""
-    summary = summary or survey_summary(survey)
-    fulfilment = summary.fulfilment
-    return {
-        "responses": summary.responses,
-        "by_group": summary.by_group,
-        "by_area": summary.by_area,
-        "by_questionnaire": summary.by_questionnaire,
-        "target": summary.plan.total if summary.plan else None,
-        "parents_min": summary.plan.parents_min if summary.plan else None,
-        "area_targets": dict(summary.plan.area_targets) if summary.plan else {},
-        "complete": fulfilment.complete if fulfilment else False,
-        "rate": summary.rate,
-        "verdict": summary.verdict,
-        "verdict_text": {True: _("达标"), False: _("未达标"), None: _("无法判定")}[summary.verdict],
-        "missing": summary.missing,
-        "state": survey.state,
-    }
-
-
-# --- problems -------------------------------------------------------------------------------
-
-
-def problem_list(district: District, *, state: str | None = None, year: int | None = None) -> QuerySet[Problem]:
-    problems = Problem.objects.filter(district=district).select_related("school", "closed_by")
-    if state == "open":
-        problems = problems.exclude(state=Problem.State.CLOSED)
-    elif state:
-        problems = problems.filter(state=state)
-    if year is not None:
-        problems = problems.filter(year=year)
-    return problems.order_by("state", "deadline", "id")
-
-
-def problem_rows(problems: QuerySet[Problem] | list[Problem]) -> list[dict[str, Any]]:
-    return [
-        {
-            "id": p.pk,
-            "year": p.year,
-            "source": p.source,
-            "source_label": p.get_source_display(),
-            "title": p.title,
-            "detail": p.detail,
-            "school_code": p.school.code if p.school else "",
-            "owner": p.owner,
-            "deadline": p.deadline,
-            "state": p.state,
-            "state_label": p.get_state_display(),
-            "closed_auto": p.closed_auto,
-            "closed_at": p.closed_at,
-            "close_note": p.close_note,
-        }
-        for p in problems
-    ]
 
 
 # --- overview and the report's sections -----------------------------------------------------

@@ -1,11 +1,11 @@
-"""Celery tasks of the county assessment: thin wrappers around assessment.services."""
+"""Celery tasks of the county assessment: thin wrappers around assessment.problems.services."""
 
 from __future__ import annotations
 
 from celery import shared_task  # untyped: see the mypy override for celery in pyproject.toml
 from django.db import DatabaseError
 
-from assessment import services
+from assessment.problems import services as problem_services
 from schools.models import District
 
 
@@ -15,5 +15,5 @@ def sync_problems(district_id: int, year: int) -> dict[str, int]:
     district = District.objects.filter(pk=district_id).first()
     if district is None:
         return {"opened": 0, "closed": 0}
-    result = services.problems_sync(district=district, year=year)
+    result = problem_services.problems_sync(district=district, year=year)
     return {"opened": result.opened, "closed": result.closed}

@@ -51,7 +51,7 @@ class AuditEventViewSet(viewsets.ReadOnlyModelViewSet[AuditEvent]):
 
     def get_queryset(self) -> QuerySet[AuditEvent]:
         user = self.request.user
-        if access.is_admin(user):
+        if access.can(user, "view_all"):
             scope = AuditEvent.objects.all()
         else:
             scope = AuditEvent.objects.filter(

@@ -9,6 +9,7 @@ from django.shortcuts import render
 
 from audit.models import AuditEvent
 from core import access
+from schools.models import District, School
 
 
 def _year(request: HttpRequest) -> int | None:
@@ -18,7 +19,7 @@ def _year(request: HttpRequest) -> int | None:
 
 @login_required
 def school_history(request: HttpRequest, code: str) -> HttpResponse:
-    school = access.get_school_for_user(request.user, code)
+    school: School = access.get_school_for_user(request.user, code)
     events = AuditEvent.objects.filter(school=school)
     year = _year(request)
     if year:
@@ -32,7 +33,7 @@ def school_history(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 def district_history(request: HttpRequest, district_code: str) -> HttpResponse:
-    district = access.get_district_for_user(request.user, district_code)
+    district: District = access.get_district_for_user(request.user, district_code)
     events = AuditEvent.objects.filter(district=district).select_related("school")
     year = _year(request)
     if year:

@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench report [--runs 3] [--keep-db] [--reuse-db] [--no-fonttools]
 
-Data: the demo county (core.demo.seed_demo, built through the services) grown to 60 evaluation
+Data: the demo county (demo.county.seed_demo, built through the services) grown to 60 evaluation
 units under quality-2017 with extra schools added through the same services, then recomputed.
 Its county report is about 20 A4 pages.
 
@@ -314,8 +314,8 @@ def _setup() -> dict[str, Any]:
     """The demo county plus schools added through the services until 60 units enter the CV."""
     from django.core.management import call_command
 
-    from core.demo import DemoSchool, seed_demo, statistics_for
     from core.models import User
+    from demo.county import DemoSchool, seed_demo, statistics_for
     from indicators.models import BalanceResult
     from indicators.services import balance_recompute, profile_install_defaults
     from schools import services
@@ -330,7 +330,7 @@ def _setup() -> dict[str, Any]:
     def units() -> int:
         balance_recompute(districts=[district], year=YEAR)
         result = BalanceResult.objects.get(district=district, year=YEAR, profile_name=PROFILE, is_current=True)
-        return sum(1 for u in result.document["units"] if u["included"])
+        return len(result.outcome.included())
 
     n = units()
     index = 0

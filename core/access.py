@@ -13,26 +13,46 @@ districts).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
+from django.apps import apps
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 
 from core.models import Role, User
-from schools.models import AnnualStatistics, District, School
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
-    from plans.models import SchoolPlan
-
     AnyUser = User | AnonymousUser
 
-Action = Literal["view", "edit_statistics", "submit", "review", "manage", "configure", "edit_plan"]
+Action = Literal["view", "edit_statistics", "submit", "review", "manage", "configure", "edit_plan", "view_all"]
 # Actions that belong to the school itself: its principal writes the plan, the bureau reviews it.
 SCHOOL_ACTIONS = ("edit_statistics", "submit", "edit_plan")
+# Actions on no district in particular: the rule profiles and checklists every county uses, and
+# the records of every district at once (the whole audit trail). The administrator's alone.
+GLOBAL_ACTIONS = ("configure", "view_all")
+
+
+class Row(Protocol):
+    """What the rules read of a district or a school: which one it is."""
+
+    @property
+    def pk(self) -> Any: ...
+
+
+def _all(label: str) -> QuerySet[Any]:
+    """Every row of a domain model, by label ("schools.District").
+
+    core sits below the domain apps and imports none of them (the import graph runs one way). The
+    rules still need their tables, so the models are resolved when a rule runs, once every app is
+    loaded. Their querysets and objects are typed Any here, as core cannot name the classes; the
+    callers annotate what they get (`district: District = get_district_for_user(...)`).
+    """
+    rows: QuerySet[Any] = apps.get_model(label).objects.all()
+    return rows
 
 
 def _person(user: AnyUser) -> User | None:
@@ -52,63 +72,81 @@ def role_of(user: AnyUser) -> str | None:
     return str(Role.ADMIN) if is_admin(person) else str(person.role)
 
 
-def district_scope(user: AnyUser) -> QuerySet[District]:
-    """Districts the user can see."""
+def district_scope(user: AnyUser) -> QuerySet[Any]:
+    """Districts the user can see (schools.District)."""
     person, role = _person(user), role_of(user)
+    districts = _all("schools.District")
     if person is None:
-        return District.objects.none()
+        return districts.none()
     if role == Role.ADMIN:
-        return District.objects.all()
+        return districts
     if role == Role.BUREAU and person.district_id is not None:
-        return District.objects.filter(pk=person.district_id)
+        return districts.filter(pk=person.district_id)
     if role == Role.INSPECTOR:
-        return District.objects.filter(inspectors=person)
+        return districts.filter(inspectors=person)
     # A principal's scope is their school (school_scope), not the district: district pages list
     # every school's figures, plans and progress, which are outside that scope.
-    return District.objects.none()
+    return districts.none()
 
 
-def school_scope(user: AnyUser) -> QuerySet[School]:
-    """Schools the user can see."""
+def school_scope(user: AnyUser) -> QuerySet[Any]:
+    """Schools the user can see (schools.School)."""
     person, role = _person(user), role_of(user)
+    schools = _all("schools.School")
     if person is None:
-        return School.objects.none()
+        return schools.none()
     if role == Role.ADMIN:
-        return School.objects.all()
+        return schools
     if role == Role.PRINCIPAL:
         if person.school_id is None:
-            return School.objects.none()
-        return School.objects.filter(pk=person.school_id)
-    return School.objects.filter(district__in=district_scope(person))
+            return schools.none()
+        return schools.filter(pk=person.school_id)
+    return schools.filter(district__in=district_scope(person))
 
 
-def statistics_scope(user: AnyUser) -> QuerySet[AnnualStatistics]:
-    return AnnualStatistics.objects.filter(school__in=school_scope(user))
+def statistics_scope(user: AnyUser) -> QuerySet[Any]:
+    """Annual statistics the user can see (schools.AnnualStatistics): those of their schools."""
+    return _all("schools.AnnualStatistics").filter(school__in=school_scope(user))
 
 
-def can(user: AnyUser, action: Action, district: District, school: School | None = None) -> bool:
-    """May `user` do `action` in `district` (and to `school`)? Assumes the object is in scope."""
+def own_school(user: AnyUser) -> Any:
+    """The school a principal belongs to (schools.School), where their pages start and whose
+    plans they draw up; None for every other role."""
+    person = _person(user)
+    if person is None or role_of(person) != Role.PRINCIPAL:
+        return None
+    return person.school
+
+
+def can(user: AnyUser, action: Action, district: Row | None = None, school: Row | None = None) -> bool:
+    """May `user` do `action` in `district` (and to `school`)? Assumes the object is in scope.
+
+    The global actions (GLOBAL_ACTIONS) are asked without a district.
+    """
     person, role = _person(user), role_of(user)
     if person is None:
         return False
     if role == Role.ADMIN:
         return True
+    if action in GLOBAL_ACTIONS:
+        return False
     if action == "view":
         return role in (Role.BUREAU, Role.INSPECTOR, Role.PRINCIPAL)
     if role == Role.BUREAU:
-        # Bureau staff run their county; changing rule profiles is the administrator's.
-        return action not in ("configure", "edit_plan") and person.district_id == district.pk
+        # Bureau staff run their county; plans are written by the schools themselves.
+        return action != "edit_plan" and district is not None and person.district_id == district.pk
     if role == Role.PRINCIPAL:
         return action in SCHOOL_ACTIONS and school is not None and person.school_id == school.pk
     return False
 
 
-def require(user: AnyUser, action: Action, district: District, school: School | None = None) -> None:
+def require(user: AnyUser, action: Action, district: Row | None = None, school: Row | None = None) -> None:
     if not can(user, action, district, school):
         raise PermissionDenied(_("您没有权限执行此操作 / You may not do this"))
 
 
-def get_district_for_user(user: AnyUser, code: str, action: Action = "view") -> District:
+def get_district_for_user(user: AnyUser, code: str, action: Action = "view") -> Any:
+    """A district (schools.District) by code: 404 outside the user's scope, 403 for a forbidden action."""
     district = district_scope(user).filter(code=code).first()
     if district is None:
         raise Http404(_("没有找到该区县 / District not found"))
@@ -116,7 +154,9 @@ def get_district_for_user(user: AnyUser, code: str, action: Action = "view") -> 
     return district
 
 
-def get_school_for_user(user: AnyUser, code: str, action: Action = "view") -> School:
+def get_school_for_user(user: AnyUser, code: str, action: Action = "view") -> Any:
+    """A school (schools.School) by code, with its district: 404 outside the scope, 403 for a
+    forbidden action."""
     school = school_scope(user).select_related("district").filter(code=code).first()
     if school is None:
         raise Http404(_("没有找到该学校 / School not found"))
@@ -124,15 +164,26 @@ def get_school_for_user(user: AnyUser, code: str, action: Action = "view") -> Sc
     return school
 
 
-def get_plan_for_user(user: AnyUser, pk: int, action: Action = "view") -> SchoolPlan:
-    """A school plan through its school's scope (404 outside it, 403 for a forbidden action)."""
-    from plans.models import SchoolPlan
-
-    plan = SchoolPlan.objects.filter(pk=pk, school__in=school_scope(user)).select_related("school__district").first()
+def get_plan_for_user(user: AnyUser, pk: int, action: Action = "view") -> Any:
+    """A school plan (plans.SchoolPlan) through its school's scope (404 outside it, 403 for a
+    forbidden action)."""
+    plan = (
+        _all("plans.SchoolPlan").filter(pk=pk, school__in=school_scope(user)).select_related("school__district").first()
+    )
     if plan is None:
         raise Http404(_("没有找到该规划 / Plan not found"))
     require(user, action, plan.school.district, plan.school)
     return plan
+
+
+def principals_of(school_id: int) -> QuerySet[User]:
+    """The active principals of a school (who hears about its plan)."""
+    return User.objects.filter(role=Role.PRINCIPAL, school=school_id, is_active=True)
+
+
+def bureau_staff_of(district_id: int) -> QuerySet[User]:
+    """The active bureau staff of a district (who hears about its schools' plans)."""
+    return User.objects.filter(role=Role.BUREAU, district=district_id, is_active=True)
 
 
 def acting_user(request: HttpRequest | Any) -> User:  # a Django or DRF request

@@ -1,4 +1,4 @@
-"""Template context shared by every page: the user's role and their home district."""
+"""Template context shared by every page: the user's role, their home district and school."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user = request.user
     if not user.is_authenticated:
         return {}
-    role = access.role_of(user)
-    districts = list(access.district_scope(user)[:50])
-    from plans.models import Notification
-
-    unread = Notification.objects.filter(user=user, read=False).count()
-    return {"nav_role": role, "nav_districts": districts, "current_year": current_school_year(), "nav_unread": unread}
+    return {
+        "nav_role": access.role_of(user),
+        "nav_districts": list(access.district_scope(user)[:50]),
+        "nav_school": access.own_school(user),
+        "current_year": current_school_year(),
+    }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -15,7 +15,6 @@ from rest_framework.response import Response
 from core import access
 from indicators import results, services
 from indicators.models import BalanceResult, RuleProfile
-from schools.api import validation_response
 
 
 class ProfileSerializer(serializers.ModelSerializer[RuleProfile]):
@@ -49,20 +48,17 @@ class ProfileViewSet(viewsets.ReadOnlyModelViewSet[RuleProfile]):
 
     @extend_schema(request=ProfileUpdateSerializer, responses=ProfileSerializer)
     def update(self, request: Request, name: str) -> Response:
-        if not access.is_admin(request.user):
+        if not access.can(request.user, "configure"):
             raise PermissionDenied
         profile = self.get_object()
         incoming = ProfileUpdateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        try:
-            services.profile_update(
-                profile=profile,
-                definition=incoming.validated_data["definition"],
-                user=access.acting_user(request),
-                note=incoming.validated_data["note"],
-            )
-        except ValidationError as error:
-            return validation_response(error)
+        services.profile_update(
+            profile=profile,
+            definition=incoming.validated_data["definition"],
+            user=access.acting_user(request),
+            note=incoming.validated_data["note"],
+        )
         return Response(ProfileSerializer(profile).data)
 
 

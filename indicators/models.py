@@ -8,7 +8,6 @@ profile version and the fingerprint of the input data it came from.
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -121,8 +120,3 @@ class BalanceResult(models.Model):
     def outcome(self) -> results.BalanceOutcome:
         """The stored outcome, read once per instance."""
         return stored.decode(bytes(self.payload))
-
-    @property
-    def document(self) -> dict[str, Any]:
-        """Transitional: the outcome as the JSON the API serves (readers move to `outcome`)."""
-        return results.to_json(self.outcome, full=True)

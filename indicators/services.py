@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.models import User
+from core.transactions import on_commit_once
 from indicators import formulas, stored
 from indicators.defaults import DEFAULT_PROFILES
 from indicators.models import BalanceResult, BalanceState, RuleProfile, RuleProfileVersion
@@ -98,8 +99,10 @@ def balance_mark_stale(*, district_id: int, year: int | None) -> None:
     for y in years:
         states = BalanceState.objects.filter(district_id=district_id, year=y)
         states.update(stale=True, requested_at=now)
+        # The conditional UPDATE coalesces across processes (only the caller that finds no run
+        # queued queues one); on_commit_once coalesces the calls of this transaction.
         if states.filter(queued_at__isnull=True).update(queued_at=now):
-            transaction.on_commit(partial(_schedule, district_id, y))
+            on_commit_once(("balance-schedule", district_id, y), partial(_schedule, district_id, y))
 
 
 def _schedule(district_id: int, year: int) -> None:

@@ -24,12 +24,13 @@ from indicators import presentation, selectors, services
 from indicators.charts import trend_lines
 from indicators.forms import DistrictProfilesForm, ProfileCreateForm, ProfileDefinitionForm
 from indicators.models import BalanceResult, RuleProfile
-from schools.views import default_year
+from schools.models import District
+from schools.selectors import default_year
 
 
 @login_required
 def balance_home(request: HttpRequest, district_code: str) -> HttpResponse:
-    district = access.get_district_for_user(request.user, district_code)
+    district: District = access.get_district_for_user(request.user, district_code)
     profiles = selectors.profiles_for_district(district)
     if not profiles:
         raise Http404(_("尚未配置评估规则"))
@@ -38,7 +39,7 @@ def balance_home(request: HttpRequest, district_code: str) -> HttpResponse:
 
 @login_required
 def balance_page(request: HttpRequest, district_code: str, year: int, profile: str) -> HttpResponse:
-    district = access.get_district_for_user(request.user, district_code)
+    district: District = access.get_district_for_user(request.user, district_code)
     profiles = selectors.profiles_for_district(district)
     if profile not in {p.name for p in profiles}:
         raise Http404(_("该区县未采用此评估规则"))
@@ -126,7 +127,7 @@ def _trends(history: list[BalanceResult]) -> list[dict[str, str]]:
 @login_required
 @require_POST
 def balance_recompute_view(request: HttpRequest, district_code: str, year: int) -> HttpResponse:
-    district = access.get_district_for_user(request.user, district_code, "manage")
+    district: District = access.get_district_for_user(request.user, district_code, "manage")
     services.balance_mark_stale(district_id=district.pk, year=year)
     messages.success(request, _("已安排重新计算"))
     next_url = request.POST.get("next", "")
@@ -149,14 +150,14 @@ def profile_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "indicators/profile_list.html",
-        {"profiles": profiles, "can_configure": access.is_admin(request.user)},
+        {"profiles": profiles, "can_configure": access.can(request.user, "configure")},
     )
 
 
 @login_required
 def profile_edit(request: HttpRequest, name: str) -> HttpResponse:
     """Administrators edit a profile's rules; saving adds a version (results keep theirs)."""
-    if not access.is_admin(request.user):
+    if not access.can(request.user, "configure"):
         raise PermissionDenied
     profile = get_object_or_404(RuleProfile, name=name)
     current = profile.current_version()
@@ -181,7 +182,7 @@ def profile_edit(request: HttpRequest, name: str) -> HttpResponse:
 
 @login_required
 def profile_create(request: HttpRequest) -> HttpResponse:
-    if not access.is_admin(request.user):
+    if not access.can(request.user, "configure"):
         raise PermissionDenied
     form = ProfileCreateForm(
         request.POST or None, initial={"base": RuleProfile.objects.filter(name=request.GET.get("from")).first()}
@@ -208,7 +209,7 @@ def profile_create(request: HttpRequest) -> HttpResponse:
 @login_required
 def district_profiles(request: HttpRequest, district_code: str) -> HttpResponse:
     """The bureau chooses which rule profiles its county is evaluated under."""
-    district = access.get_district_for_user(request.user, district_code)
+    district: District = access.get_district_for_user(request.user, district_code)
     chosen = list(district.rule_profiles.all())
     form = DistrictProfilesForm(request.POST or None, province=district.province, initial={"profiles": chosen})
     if request.method == "POST":

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404
 from django_filters import rest_framework as filters
@@ -17,7 +16,6 @@ from rest_framework.response import Response
 from core import access
 from plans import selectors, services
 from plans.models import AnnualProgress, PlanGoal, PlanTarget, ProgressItem, ReviewStatus, SchoolPlan
-from schools.api import validation_response
 
 
 class TargetSerializer(serializers.ModelSerializer[PlanTarget]):
@@ -96,24 +94,19 @@ class PlanViewSet(viewsets.ReadOnlyModelViewSet[SchoolPlan]):
     def _plan(self, pk: str, needed: access.Action) -> SchoolPlan:
         if not pk.isdecimal():  # "²" is a digit but no number: int() would fail
             raise Http404
-        return access.get_plan_for_user(self.request.user, int(pk), needed)
+        plan: SchoolPlan = access.get_plan_for_user(self.request.user, int(pk), needed)
+        return plan
 
     @extend_schema(request=None, responses=PlanSerializer)
     @action(detail=True, methods=["post"])
     def submit(self, request: Request, pk: str) -> Response:
-        try:
-            plan = services.plan_submit(plan=self._plan(pk, "edit_plan"), user=access.acting_user(request))
-        except ValidationError as error:
-            return validation_response(error)
+        plan = services.plan_submit(plan=self._plan(pk, "edit_plan"), user=access.acting_user(request))
         return Response(PlanSerializer(plan).data)
 
     @extend_schema(request=None, responses=PlanSerializer)
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: str) -> Response:
-        try:
-            plan = services.plan_approve(plan=self._plan(pk, "review"), user=access.acting_user(request))
-        except ValidationError as error:
-            return validation_response(error)
+        plan = services.plan_approve(plan=self._plan(pk, "review"), user=access.acting_user(request))
         return Response(PlanSerializer(plan).data)
 
     @extend_schema(request=ReturnSerializer, responses=PlanSerializer, operation_id="plans_return")
@@ -123,10 +116,7 @@ class PlanViewSet(viewsets.ReadOnlyModelViewSet[SchoolPlan]):
         incoming = ReturnSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         comments = [(c.get("anchor", ""), c.get("text", "")) for c in incoming.validated_data["comments"]]
-        try:
-            plan = services.plan_return(plan=plan, user=access.acting_user(request), comments=comments)
-        except ValidationError as error:
-            return validation_response(error)
+        plan = services.plan_return(plan=plan, user=access.acting_user(request), comments=comments)
         return Response(PlanSerializer(plan).data)
 
 

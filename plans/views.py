@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core import access
-from core.models import Role
 from core.years import current_school_year
 from indicators.charts import trend_lines
 from plans import files, selectors, services
@@ -34,6 +33,7 @@ from plans.models import (
     ReviewStatus,
     SchoolPlan,
 )
+from schools.models import District, School
 
 
 def _errors(request: HttpRequest, error: ValidationError) -> None:
@@ -59,7 +59,7 @@ def plan_list(request: HttpRequest) -> HttpResponse:
         q=request.GET.get("q", "").strip(),
     )
     user = access.acting_user(request)
-    can_create = access.role_of(user) == Role.PRINCIPAL and getattr(user, "school_id", None)
+    can_create = access.own_school(user) is not None
     return render(
         request,
         "plans/plan_list.html",
@@ -78,9 +78,10 @@ def plan_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def plan_create(request: HttpRequest) -> HttpResponse:
     user = access.acting_user(request)
-    if access.role_of(user) != Role.PRINCIPAL or user.school is None:
+    own = access.own_school(user)
+    if own is None:
         raise PermissionDenied(_("只有校长可以为本校编制规划"))
-    school = access.get_school_for_user(user, user.school.code, "edit_plan")
+    school: School = access.get_school_for_user(user, own.code, "edit_plan")
     form = PlanCreateForm(request.POST or None, initial={"start_year": current_school_year(), "title": ""})
     if request.method == "POST" and form.is_valid():
         try:
@@ -100,7 +101,7 @@ def plan_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    plan = access.get_plan_for_user(request.user, pk)
+    plan: SchoolPlan = access.get_plan_for_user(request.user, pk)
     district, school = plan.school.district, plan.school
     rows = selectors.plan_target_rows(plan)
     comments = list(plan.comments.select_related("author"))
@@ -153,7 +154,7 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """The principal's editor: sections, goals and their measurable targets."""
-    plan = access.get_plan_for_user(request.user, pk, "edit_plan")
+    plan: SchoolPlan = access.get_plan_for_user(request.user, pk, "edit_plan")
     if not plan.editable:
         messages.warning(request, _("规划已提交或已通过,不能修改"))
         return redirect("plans:plan_detail", plan.pk)
@@ -258,7 +259,7 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def plan_review(request: HttpRequest, pk: int) -> HttpResponse:
     """Bureau: return with comments pinned to parts of the plan, or approve."""
-    plan = access.get_plan_for_user(request.user, pk, "review")
+    plan: SchoolPlan = access.get_plan_for_user(request.user, pk, "review")
     user = access.acting_user(request)
     try:
         if request.POST.get("action") == "approve":
@@ -281,7 +282,7 @@ def plan_review(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def plan_revise(request: HttpRequest, pk: int) -> HttpResponse:
-    plan = access.get_plan_for_user(request.user, pk, "edit_plan")
+    plan: SchoolPlan = access.get_plan_for_user(request.user, pk, "edit_plan")
     try:
         new = services.plan_revise(plan=plan, user=access.acting_user(request))
     except ValidationError as error:
@@ -294,7 +295,7 @@ def plan_revise(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def progress_page(request: HttpRequest, pk: int, year: int) -> HttpResponse:
     """年度自评: the school fills it in; the bureau reviews it."""
-    plan = access.get_plan_for_user(request.user, pk)
+    plan: SchoolPlan = access.get_plan_for_user(request.user, pk)
     district, school = plan.school.district, plan.school
     can_edit = access.can(request.user, "edit_plan", district, school)
     can_review = access.can(request.user, "review", district, school)
@@ -392,7 +393,7 @@ def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
 @login_required
 def progress_overview(request: HttpRequest, district_code: str, year: int) -> HttpResponse:
     """Bureau: who has submitted the year's progress, who is late; deadline and reminders."""
-    district = access.get_district_for_user(request.user, district_code)
+    district: District = access.get_district_for_user(request.user, district_code)
     can_manage = access.can(request.user, "manage", district)
     if request.method == "POST":
         access.require(request.user, "manage", district)
@@ -427,7 +428,7 @@ def progress_overview(request: HttpRequest, district_code: str, year: int) -> Ht
 @login_required
 def county_plan(request: HttpRequest, district_code: str) -> HttpResponse:
     """县域推进计划: targets per year against the stored results and entered figures."""
-    district = access.get_district_for_user(request.user, district_code)
+    district: District = access.get_district_for_user(request.user, district_code)
     can_manage = access.can(request.user, "manage", district)
     plan = selectors.county_plan_for(district)
     if request.method == "POST":

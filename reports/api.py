@@ -23,10 +23,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core import access
+from core.api import request_body
 from reports import selectors, services
 from reports.models import JobStatus, ReportFormat, ReportJob, ReportKind
 from reports.views import file_response
-from schools.api import request_body, validation_response
+from schools.models import District, School
 
 SCHOOL_NOT_IN_DISTRICT = "该学校不属于所选区县 / The school is not in this district"
 
@@ -112,26 +113,24 @@ class ReportJobViewSet(viewsets.ReadOnlyModelViewSet[ReportJob]):
         incoming = ReportRequestSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data
-        school = None
+        school: School | None = None
+        district: District
         if data["kind"] == ReportKind.SCHOOL and data.get("school_code"):
             school = access.get_school_for_user(request.user, data["school_code"])
             if school.district.code != data["district_code"]:
-                return validation_response(ValidationError(SCHOOL_NOT_IN_DISTRICT))
+                raise ValidationError(SCHOOL_NOT_IN_DISTRICT)
             district = school.district
         else:
             district = access.get_district_for_user(request.user, data["district_code"])
-        try:
-            job = services.report_request(
-                user=access.acting_user(request),
-                kind=data["kind"],
-                fmt=data["fmt"],
-                district=district,
-                school=school,
-                year=data["year"],
-                profile_name=data["profile"],
-            )
-        except ValidationError as error:
-            return validation_response(error)
+        job = services.report_request(
+            user=access.acting_user(request),
+            kind=data["kind"],
+            fmt=data["fmt"],
+            district=district,
+            school=school,
+            year=data["year"],
+            profile_name=data["profile"],
+        )
         reused = job.status == JobStatus.DONE  # as found, before a worker (or eager run) touched it
         job.refresh_from_db()
         body = ReportJobSerializer(job).data

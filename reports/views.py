@@ -25,7 +25,7 @@ def _profiles(district: District) -> list[tuple[str, str]]:
 @login_required
 def district_reports(request: HttpRequest, district_code: str) -> HttpResponse:
     """Inspectors, bureau staff and administrators: the county report and any school's report."""
-    district = access.get_district_for_user(request.user, district_code)
+    district: District = access.get_district_for_user(request.user, district_code)
     years = selectors.report_years(district)
     year = years[0] if years else None
     schools = selectors.school_names(district, year) if year else []
@@ -38,7 +38,7 @@ def district_reports(request: HttpRequest, district_code: str) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        school = None
+        school: School | None = None
         if data["kind"] == ReportKind.SCHOOL and data["school"]:
             school = access.get_school_for_user(request.user, data["school"])
             if school.district_id != district.pk:
@@ -56,7 +56,7 @@ def district_reports(request: HttpRequest, district_code: str) -> HttpResponse:
 @login_required
 def school_reports(request: HttpRequest, school_code: str) -> HttpResponse:
     """A school's report: principals for their own school, the bureau and inspectors for theirs."""
-    school = access.get_school_for_user(request.user, school_code)
+    school: School = access.get_school_for_user(request.user, school_code)
     district = school.district
     years = selectors.report_years(district)
     form = ReportRequestForm(

@@ -3,10 +3,8 @@ core.access, rules from schools.services, keys from the data dictionary."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404
 from django_filters import rest_framework as filters
@@ -15,28 +13,14 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 
 from core import access
+from core.api import request_body
 from core.years import current_school_year
 from schools import services
 from schools.fields import AREA_TYPES, OWNERSHIPS, SCHOOL_TYPES, STAT_FIELDS, STAT_KEYS
 from schools.models import AnnualStatistics, District, School, Status
 from schools.selectors import version_for_year
-
-
-def validation_response(error: ValidationError) -> Response:
-    detail: Any = error.message_dict if hasattr(error, "error_dict") else error.messages
-    return Response({"detail": detail}, status=status.HTTP_400_BAD_REQUEST)
-
-
-def request_body(request: Request) -> Mapping[str, Any]:
-    """The body as an object: a JSON list or scalar answers 400 (DRF's own message), not a 500."""
-    data: Any = request.data
-    if not isinstance(data, Mapping):
-        message = serializers.Serializer.default_error_messages["invalid"].format(datatype=type(data).__name__)
-        raise serializers.ValidationError({api_settings.NON_FIELD_ERRORS_KEY: [message]})
-    return data
 
 
 class DistrictSerializer(serializers.ModelSerializer[District]):
@@ -125,7 +109,7 @@ class SchoolViewSet(viewsets.ReadOnlyModelViewSet[School]):
     @extend_schema(request=SchoolSerializer, responses=SchoolSerializer)
     def create(self, request: Request) -> Response:
         district_code = request_body(request).get("district_code", "")
-        district = access.get_district_for_user(request.user, str(district_code), "manage")
+        district: District = access.get_district_for_user(request.user, str(district_code), "manage")
         data = SchoolSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
@@ -133,21 +117,18 @@ class SchoolViewSet(viewsets.ReadOnlyModelViewSet[School]):
         if values.get("parent_school_code"):
             parent = School.objects.filter(code=values["parent_school_code"], district=district).first()
         year = values.get("year") or current_school_year()
-        try:
-            school = services.school_create(
-                district=district,
-                code=values["school_code"],
-                year=year,
-                user=access.acting_user(request),
-                name=values["school_name"],
-                school_type=values["school_type"],
-                parent=parent,
-                ownership=values["ownership"],
-                county_run=values["county_run"],
-                area_type=values["area_type"],
-            )
-        except ValidationError as error:
-            return validation_response(error)
+        school = services.school_create(
+            district=district,
+            code=values["school_code"],
+            year=year,
+            user=access.acting_user(request),
+            name=values["school_name"],
+            school_type=values["school_type"],
+            parent=parent,
+            ownership=values["ownership"],
+            county_run=values["county_run"],
+            area_type=values["area_type"],
+        )
         return Response(SchoolSerializer(school, context={"year": year}).data, status=status.HTTP_201_CREATED)
 
 
@@ -219,7 +200,7 @@ class StatisticsViewSet(viewsets.ReadOnlyModelViewSet[AnnualStatistics]):
     @extend_schema(request=StatisticsSerializer, responses=StatisticsSerializer)
     def create(self, request: Request) -> Response:
         school_code = str(request_body(request).get("school_code", ""))
-        school = access.get_school_for_user(request.user, school_code, "edit_statistics")
+        school: School = access.get_school_for_user(request.user, school_code, "edit_statistics")
         incoming = StatisticsSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         values = incoming.validated_data
@@ -242,8 +223,6 @@ class StatisticsViewSet(viewsets.ReadOnlyModelViewSet[AnnualStatistics]):
                 {"detail": str(stale), "current_revision": stale.current.revision, "changes": stale.changes},
                 status=status.HTTP_409_CONFLICT,
             )
-        except ValidationError as error:
-            return validation_response(error)
         code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
         return Response(StatisticsSerializer(result.statistics).data, status=code)
 
@@ -258,30 +237,21 @@ class StatisticsViewSet(viewsets.ReadOnlyModelViewSet[AnnualStatistics]):
     @action(detail=True, methods=["post"])
     def submit(self, request: Request, pk: str) -> Response:
         stats = self._step(request, pk, "submit")
-        try:
-            stats = services.statistics_submit(stats=stats, user=access.acting_user(request))
-        except ValidationError as error:
-            return validation_response(error)
+        stats = services.statistics_submit(stats=stats, user=access.acting_user(request))
         return Response(StatisticsSerializer(stats).data)
 
     @extend_schema(request=None, responses=StatisticsSerializer)
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: str) -> Response:
         stats = self._step(request, pk, "review")
-        try:
-            stats = services.statistics_approve(stats=stats, user=access.acting_user(request))
-        except ValidationError as error:
-            return validation_response(error)
+        stats = services.statistics_approve(stats=stats, user=access.acting_user(request))
         return Response(StatisticsSerializer(stats).data)
 
     @extend_schema(request=ReopenSerializer, responses=StatisticsSerializer)
     @action(detail=True, methods=["post"])
     def reopen(self, request: Request, pk: str) -> Response:
         stats = self._step(request, pk, "review")
-        try:
-            stats = services.statistics_reopen(
-                stats=stats, user=access.acting_user(request), reason=str(request_body(request).get("reason", ""))
-            )
-        except ValidationError as error:
-            return validation_response(error)
+        stats = services.statistics_reopen(
+            stats=stats, user=access.acting_user(request), reason=str(request_body(request).get("reason", ""))
+        )
         return Response(StatisticsSerializer(stats).data)

@@ -657,8 +657,7 @@ def _apply(
                     district=district, code=line.school_code, year=year, user=user, **attrs
                 )
                 created[line.school_code] = plan.school
-    with services.stale_marks_deferred():  # one staleness mark for the whole file
-        _apply_rows(report, year=year, user=user, created=created, progress=progress)
+    _apply_rows(report, year=year, user=user, created=created, progress=progress)
 
 
 def _apply_rows(

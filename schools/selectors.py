@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from core.years import current_school_year
 from schools.models import AnnualStatistics, District, School, SchoolVersion
 
 
@@ -15,6 +16,18 @@ def version_for_year(versions: Iterable[SchoolVersion], year: int) -> SchoolVers
         if version.valid_from <= year:
             current = version
     return current
+
+
+def default_year(district_id: int) -> int:
+    """The year a district's pages open on: its latest year with statistics, else the current
+    school year."""
+    latest = (
+        AnnualStatistics.objects.filter(school__district_id=district_id)
+        .order_by("-year")
+        .values_list("year", flat=True)
+        .first()
+    )
+    return latest or current_school_year()
 
 
 @dataclass

@@ -6,9 +6,7 @@ rules and the history are the same whichever way data comes in.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -483,32 +481,15 @@ def statistics_reopen(*, stats: AnnualStatistics, user: User | None, reason: str
     )
 
 
-# Inside `stale_marks_deferred()`: the district-years changed so far, marked stale once at the end.
-_deferred_marks: ContextVar[set[tuple[int, int]] | None] = ContextVar("deferred_stale_marks", default=None)
-
-
-@contextmanager
-def stale_marks_deferred() -> Iterator[None]:
-    """Saves inside this block mark their district-year stale once, when the block ends, instead of
-    once per save (an import of hundreds of schools). Same outcome: one recompute after commit."""
-    marks: set[tuple[int, int]] = set()
-    token = _deferred_marks.set(marks)
-    try:
-        yield
-    finally:
-        _deferred_marks.reset(token)
-    for district_id, year in sorted(marks):
-        _after_change(district_id, year)
-
-
 def _after_change(district_id: int, year: int) -> None:
-    """Results depending on this district-year are now stale; recompute after commit."""
+    """Results depending on this district-year are now stale; one recompute is queued after commit.
+
+    The mark is written in this transaction, with the data, so nothing commits new figures beside
+    results still marked current; balance_mark_stale hands the queueing to
+    core.transactions.on_commit_once, so a burst of saves queues one run.
+    """
     from indicators.services import balance_mark_stale
 
-    deferred = _deferred_marks.get()
-    if deferred is not None:
-        deferred.add((district_id, year))
-        return
     balance_mark_stale(district_id=district_id, year=year)
 
 
@@ -522,7 +503,6 @@ __all__ = [
     "district_get_or_create",
     "school_change",
     "school_create",
-    "stale_marks_deferred",
     "statistics_approve",
     "statistics_check",
     "statistics_confirm",

@@ -13,13 +13,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core import access
-from core.models import Role
 from core.years import current_school_year
 from schools import services
 from schools.fields import GROUPS, STAT_FIELD_BY_KEY, STAT_FIELDS, TYPE_SECTIONS, completeness
 from schools.forms import ReopenForm, SchoolForm, StatisticsForm
-from schools.models import AnnualStatistics, School, Status
-from schools.selectors import district_school_rows, school_version
+from schools.models import AnnualStatistics, District, School, Status
+from schools.selectors import default_year, district_school_rows, school_version
 
 
 def _year(request: HttpRequest, default: int | None = None) -> int:
@@ -29,23 +28,13 @@ def _year(request: HttpRequest, default: int | None = None) -> int:
         return default or current_school_year()
 
 
-def default_year(district_id: int) -> int:
-    """The latest year with statistics in the district, else the current school year."""
-    latest = (
-        AnnualStatistics.objects.filter(school__district_id=district_id)
-        .order_by("-year")
-        .values_list("year", flat=True)
-        .first()
-    )
-    return latest or current_school_year()
-
-
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """Send each role to where its work is."""
     user = access.acting_user(request)
-    if access.role_of(user) == Role.PRINCIPAL and user.school is not None:
-        return redirect("schools:school_detail", code=user.school.code)
+    own = access.own_school(user)
+    if own is not None:
+        return redirect("schools:school_detail", code=own.code)
     districts = list(access.district_scope(user)[:2])
     if len(districts) == 1:
         return redirect("schools:school_list", district_code=districts[0].code)
@@ -60,7 +49,7 @@ def district_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def school_list(request: HttpRequest, district_code: str) -> HttpResponse:
-    district = access.get_district_for_user(request.user, district_code)
+    district: District = access.get_district_for_user(request.user, district_code)
     year = _year(request, default_year(district.pk))
     rows = []
     counts = {s.value: 0 for s in Status}
@@ -96,7 +85,7 @@ def school_list(request: HttpRequest, district_code: str) -> HttpResponse:
 
 @login_required
 def school_detail(request: HttpRequest, code: str) -> HttpResponse:
-    school = access.get_school_for_user(request.user, code)
+    school: School = access.get_school_for_user(request.user, code)
     stats = list(school.statistics.order_by("year"))
     versions = list(school.versions.select_related("parent").order_by("valid_from"))
     current = versions[-1] if versions else None
@@ -132,7 +121,7 @@ def school_detail(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 def statistics_edit(request: HttpRequest, code: str, year: int) -> HttpResponse:
     """Enter or correct one school-year's statistics (grouped form)."""
-    school = access.get_school_for_user(request.user, code, "edit_statistics")
+    school: School = access.get_school_for_user(request.user, code, "edit_statistics")
     version = school_version(school, year)
     if version is None:
         messages.error(request, _("%(year)s 学年该校尚未登记") % {"year": year})
@@ -215,7 +204,7 @@ def statistics_action(request: HttpRequest, code: str, year: int, action: str) -
     needed = actions.get(action)
     if needed is None:
         raise Http404(_("未知的操作"))
-    school = access.get_school_for_user(request.user, code, needed)
+    school: School = access.get_school_for_user(request.user, code, needed)
     stats = AnnualStatistics.objects.filter(school=school, year=year).first()
     if stats is None:
         messages.error(request, _("该年度尚无数据"))
@@ -239,7 +228,7 @@ def statistics_action(request: HttpRequest, code: str, year: int, action: str) -
 
 @login_required
 def school_create(request: HttpRequest, district_code: str) -> HttpResponse:
-    district = access.get_district_for_user(request.user, district_code, "manage")
+    district: District = access.get_district_for_user(request.user, district_code, "manage")
     candidates = School.objects.filter(district=district)
     form = SchoolForm(
         request.POST or None,
@@ -267,7 +256,7 @@ def school_create(request: HttpRequest, district_code: str) -> HttpResponse:
 @login_required
 def school_edit(request: HttpRequest, code: str) -> HttpResponse:
     """Record a change (name, type, closure …) from a school year on; history is kept."""
-    school = access.get_school_for_user(request.user, code, "manage")
+    school: School = access.get_school_for_user(request.user, code, "manage")
     candidates = School.objects.filter(district=school.district).exclude(pk=school.pk)
     year = _year(request)
     version = school_version(school, year) or school.versions.order_by("-valid_from").first()

@@ -25,10 +25,9 @@ from core import access
 from core.years import school_year_label
 from schools import exchange, services
 from schools.fields import SCHOOL_FIELDS, STAT_FIELD_BY_KEY, STAT_KEYS
-from schools.models import AnnualStatistics, District, ImportJob
-from schools.selectors import district_school_rows
+from schools.models import AnnualStatistics, District, ImportJob, School
+from schools.selectors import default_year, district_school_rows
 from schools.spreadsheet import EXTRA_COLUMNS, MAX_UPLOAD_BYTES
-from schools.views import default_year
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Distinct errors shown on the page; all of them are in the marked workbook.
@@ -105,7 +104,7 @@ def exchange_home(request: HttpRequest, district_code: str) -> HttpResponse:
 
     `?workbook=<school code>&year=<year>` (the page's school picker) leads to that school's workbook.
     """
-    district = access.get_district_for_user(request.user, district_code)
+    district: District = access.get_district_for_user(request.user, district_code)
     code = request.GET.get("workbook", "")
     if code:
         return redirect("schools:school_workbook", code=code, year=_year(request, district))
@@ -114,14 +113,14 @@ def exchange_home(request: HttpRequest, district_code: str) -> HttpResponse:
 
 @login_required
 def template_download(request: HttpRequest, district_code: str) -> HttpResponse:
-    district = access.get_district_for_user(request.user, district_code, "manage")
+    district: District = access.get_district_for_user(request.user, district_code, "manage")
     year = _year(request, district)
     return _xlsx(exchange.template_workbook(district, year), exchange.download_name("template", district, year))
 
 
 @login_required
 def export_download(request: HttpRequest, district_code: str) -> HttpResponse:
-    district = access.get_district_for_user(request.user, district_code, "manage")
+    district: District = access.get_district_for_user(request.user, district_code, "manage")
     year = _year(request, district)
     return _xlsx(exchange.export_workbook(district, year), exchange.download_name("export", district, year))
 
@@ -129,7 +128,7 @@ def export_download(request: HttpRequest, district_code: str) -> HttpResponse:
 @login_required
 def school_workbook_download(request: HttpRequest, code: str, year: int) -> HttpResponse:
     """One school's pre-filled workbook for offline entry (whoever may enter its statistics)."""
-    school = access.get_school_for_user(request.user, code, "edit_statistics")
+    school: School = access.get_school_for_user(request.user, code, "edit_statistics")
     try:
         data = exchange.school_workbook(school, year)
     except ValidationError as error:
@@ -141,7 +140,7 @@ def school_workbook_download(request: HttpRequest, code: str, year: int) -> Http
 @login_required
 @require_POST
 def import_upload(request: HttpRequest, district_code: str) -> HttpResponse:
-    district = access.get_district_for_user(request.user, district_code, "manage")
+    district: District = access.get_district_for_user(request.user, district_code, "manage")
     years = exchange.year_choices(district)
     form = UploadForm(request.POST, request.FILES, years=years)
     if form.is_valid():
@@ -162,7 +161,7 @@ def import_upload(request: HttpRequest, district_code: str) -> HttpResponse:
 @login_required
 @require_POST
 def year_start(request: HttpRequest, district_code: str) -> HttpResponse:
-    district = access.get_district_for_user(request.user, district_code, "manage")
+    district: District = access.get_district_for_user(request.user, district_code, "manage")
     try:
         year = int(request.POST.get("year", ""))
     except ValueError as exc:
@@ -189,7 +188,7 @@ def _list_url(district: District) -> str:
 @require_POST
 def statistics_confirm(request: HttpRequest, code: str, year: int) -> HttpResponse:
     """A person confirms a school's figures carried over from last year."""
-    school = access.get_school_for_user(request.user, code, "edit_statistics")
+    school: School = access.get_school_for_user(request.user, code, "edit_statistics")
     stats = AnnualStatistics.objects.filter(school=school, year=year).first()
     if stats is None:
         raise Http404(_("该年度尚无数据"))

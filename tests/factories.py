@@ -125,8 +125,8 @@ def make_problem(
     owner: str = "",
 ) -> Any:
     """A problem the bureau adds itself (assessment.services.problem_create), no deadline."""
-    from assessment import services as assessment_services
+    from assessment.problems import services as problem_services
 
-    return assessment_services.problem_create(
+    return problem_services.problem_create(
         district=district, year=year, title=title, detail=detail, owner=owner, deadline=None, school=school, user=user
     )

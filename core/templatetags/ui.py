@@ -10,7 +10,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
-from schools.fields import display_label
+from core import labels
 
 register = template.Library()
 
@@ -56,7 +56,7 @@ def tr(value: Any) -> Any:
     """
     if not isinstance(value, str):
         return value
-    return display_label(value)
+    return labels.display_label(value)
 
 
 STATUS_CLASS = {"draft": "muted", "submitted": "info", "approved": "ok", "reopened": "warn", "missing": "bad"}
@@ -65,9 +65,7 @@ STATUS_CLASS = {"draft": "muted", "submitted": "info", "approved": "ok", "reopen
 @register.simple_tag
 def status_badge(status: str | None, label: str | None = None) -> SafeString:
     key = status or "missing"
-    from schools.models import Status
-
-    text = label or (Status(key).label if key in Status.values else _("未填报"))
+    text = label or labels.status_label(key) or _("未填报")
     return format_html('<span class="badge {}">{}</span>', STATUS_CLASS.get(key, "muted"), text)
 
 

@@ -17,6 +17,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, exp
 
 from assessment import services as assessment_services
 from assessment.models import SurveyLink, SurveyResponse
+from assessment.survey import services as survey_services
 from core.models import Role, User
 from indicators.services import profile_install_defaults
 from schools import services
@@ -45,7 +46,7 @@ def county(transactional_db: None) -> dict[str, Any]:
     User.objects.create_user(
         username="bureau-survey", password=PASSWORD, role=Role.BUREAU, district=district, display_name="王科长"
     )
-    survey = assessment_services.survey_open(district=district, year=YEAR, user=None)
+    survey = survey_services.survey_open(district=district, year=YEAR, user=None)
     survey.min_fill_seconds = 1
     survey.save()
     link = SurveyLink.objects.get(survey=survey, questionnaire="social", school=schools["1309980001"])

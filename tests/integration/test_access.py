@@ -24,6 +24,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from assessment import selectors as assessment_selectors
 from assessment import services as assessment_services
 from assessment.models import ItemEvidence, Problem, Survey
+from assessment.survey import services as survey_services
 from audit.models import AuditEvent
 from core import access
 from core.models import Role, User
@@ -456,7 +457,7 @@ def target(
         user=bureau_user,
         uploads=[SimpleUploadedFile("佐证.pdf", b"%PDF-1.4\n% item evidence\n")],
     )
-    survey = assessment_services.survey_open(district=school_a1.district, year=YEAR, user=bureau_user)
+    survey = survey_services.survey_open(district=school_a1.district, year=YEAR, user=bureau_user)
     problem = make_problem(school_a1.district, "运动场地不足", owner="基建科", school=school_a1, user=bureau_user)
     titles = ("图书不足", "围墙破损")
     problems_for_api = [make_problem(school_a1.district, t, school=school_a1, user=bureau_user) for t in titles]
@@ -673,3 +674,41 @@ def test_a_bureau_user_without_a_district_sees_nothing(school_a1: School) -> Non
     user = make_user("bureau_nowhere", Role.BUREAU)
     assert not access.district_scope(user).exists()
     assert not access.school_scope(user).exists()
+
+
+def test_global_actions_are_the_administrators_and_need_no_district(
+    school_a1: School, bureau_user: User, principal: User, inspector: User, admin_user: User
+) -> None:
+    from django.contrib.auth.models import AnonymousUser
+
+    for action in ("configure", "view_all"):
+        assert access.can(admin_user, action)
+        for user in (bureau_user, principal, inspector, AnonymousUser()):
+            assert not access.can(user, action)
+            assert not access.can(user, action, school_a1.district, school_a1)
+    # An action on a district asked without one is refused, never granted by default.
+    assert not access.can(bureau_user, "manage")
+    assert access.can(bureau_user, "manage", school_a1.district)
+
+
+def test_own_school_is_a_principals_school_only(
+    school_a1: School, bureau_user: User, principal: User, inspector: User, admin_user: User
+) -> None:
+    from django.contrib.auth.models import AnonymousUser
+
+    assert access.own_school(principal) == school_a1
+    for user in (bureau_user, inspector, admin_user, AnonymousUser()):
+        assert access.own_school(user) is None
+    admin_user.school = school_a1  # a school on an administrator's account does not make a principal
+    assert access.own_school(admin_user) is None
+
+
+def test_notifications_go_to_active_principals_and_bureau_staff_of_their_place(
+    school_a1: School, school_b1: School, bureau_user: User, other_bureau_user: User, principal: User
+) -> None:
+    assert list(access.principals_of(school_a1.pk)) == [principal]
+    assert list(access.bureau_staff_of(school_a1.district_id)) == [bureau_user]
+    principal.is_active = False
+    principal.save(update_fields=["is_active"])
+    assert not access.principals_of(school_a1.pk).exists()
+    assert not access.principals_of(school_b1.pk).exists()

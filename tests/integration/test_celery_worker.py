@@ -19,8 +19,8 @@ from django.conf import settings as django_settings
 from django.db import connection
 
 from balance.celery import app as celery_app
-from core.demo import DemoSchool, statistics_for
 from core.models import Role, User
+from demo.county import DemoSchool, statistics_for
 from indicators.models import BalanceResult, BalanceState
 from indicators.services import profile_install_defaults
 from schools import services

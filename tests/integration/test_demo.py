@@ -1,4 +1,4 @@
-"""The demo county (core.demo.seed_demo): realistic, deterministic, idempotent, built through the
+"""The demo county (demo.county.seed_demo): realistic, deterministic, idempotent, built through the
 services, with stored balance results for every demo year."""
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from django.db import transaction
 from django.db.models import Model, ProtectedError
 from django.test import TestCase
 
-from core.demo import DEMO_DISTRICT, DEMO_PASSWORD, DEMO_USERS, DEMO_YEARS, seed_demo
 from core.models import Role, User
+from demo.county import DEMO_DISTRICT, DEMO_PASSWORD, DEMO_USERS, DEMO_YEARS, seed_demo
 from indicators.models import BalanceResult, BalanceState, RuleProfile
 from schools.fields import SCHOOL_TYPES, STAT_KEYS
 from schools.models import AnnualStatistics, District, School, SchoolVersion, StatisticsEvent, Status

@@ -13,8 +13,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from assessment import services
 from assessment.models import Problem, Survey, SurveyLink
+from assessment.survey import services as survey_services
 from core.models import User
 from schools.models import District, School
 from tests.factories import YEAR, make_problem
@@ -46,13 +46,13 @@ def problem(district_a: District, school_a1: School, bureau_user: User) -> Probl
 def survey(district_a: District, school_a1: School, bureau_user: User) -> Survey:
     district_a.resident_population = 20_000
     district_a.save()
-    survey = services.survey_open(district=district_a, year=YEAR, user=bureau_user)
+    survey = survey_services.survey_open(district=district_a, year=YEAR, user=bureau_user)
     link = SurveyLink.objects.get(survey=survey, questionnaire="social", school=school_a1)
     for option in ("5", "5", "1"):
-        token = services.respondent_token_issue(link=link)
-        raw = {f"q_{q['key']}": option for q in services.questionnaire_of(link)["questions"]}
+        token = survey_services.respondent_token_issue(link=link)
+        raw = {f"q_{q['key']}": option for q in survey_services.questionnaire_of(link)["questions"]}
         raw.update(group="parent", grade="4")
-        services.response_submit(
+        survey_services.response_submit(
             token=token.token, raw=raw, link=link, now=token.issued_at + datetime.timedelta(seconds=60)
         )
     return survey

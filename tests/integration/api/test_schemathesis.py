@@ -33,8 +33,8 @@ from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.config import SchemathesisConfig
 
-from assessment import services as assessment_services
 from assessment.models import Problem, Survey
+from assessment.survey import services as survey_services
 from audit.models import AuditEvent
 from balance.wsgi import application
 from core.models import User
@@ -130,7 +130,7 @@ def dataset(
     assert BalanceResult.objects.filter(district=school_a1.district, is_current=True).exists()
     # The county assessment: a problem, an open survey, and a finished report job with its file.
     make_problem(school_a1.district, "运动场地不足", school=school_a1, user=bureau_user)
-    assessment_services.survey_open(district=school_a1.district, year=YEAR, user=bureau_user)
+    survey_services.survey_open(district=school_a1.district, year=YEAR, user=bureau_user)
     ReportJob.objects.create(
         kind="county",
         fmt="pdf",

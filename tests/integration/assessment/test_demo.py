@@ -1,12 +1,12 @@
-"""assessment.demo.seed_assessment: entered figures, a survey with a few hundred responses and
+"""demo.assessment.seed_assessment: entered figures, a survey with a few hundred responses and
 problems, built through the services; idempotent."""
 
 from __future__ import annotations
 
 import pytest
 
-from assessment.demo import DEMO_FIGURES, seed_assessment
 from assessment.models import ItemEntry, Problem, Survey, SurveyResponse
+from demo.assessment import DEMO_FIGURES, seed_assessment
 from indicators.services import balance_recompute
 from schools import services as school_services
 from schools.models import District, School

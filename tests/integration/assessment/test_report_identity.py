@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from assessment import selectors, services
+from assessment.problems import services as problem_services
+from assessment.survey import services as survey_services
 from core.models import User
 from indicators.models import RuleProfile
 from schools.models import School
@@ -28,7 +30,7 @@ def test_identity_is_stable_and_changes_with_entered_figures_problems_and_survey
     after_entry = selectors.report_identity(district, YEAR, PROFILE)
     assert after_entry != first
 
-    services.problem_create(
+    problem_services.problem_create(
         district=district,
         year=YEAR,
         title="运动场地不足",
@@ -41,6 +43,6 @@ def test_identity_is_stable_and_changes_with_entered_figures_problems_and_survey
     after_problem = selectors.report_identity(district, YEAR, PROFILE)
     assert after_problem != after_entry
 
-    services.survey_open(district=district, year=YEAR, user=bureau_user)
+    survey_services.survey_open(district=district, year=YEAR, user=bureau_user)
     assert selectors.report_identity(district, YEAR, PROFILE) != after_problem
     assert selectors.report_identity(district, YEAR + 1, PROFILE) != selectors.report_identity(district, YEAR, PROFILE)

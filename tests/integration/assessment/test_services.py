@@ -28,6 +28,9 @@ from assessment.models import (
     SurveyLink,
     SurveyResponse,
 )
+from assessment.problems import services as problem_services
+from assessment.survey import selectors as survey_selectors
+from assessment.survey import services as survey_services
 from core.models import User
 from indicators.models import RuleProfile
 from indicators.services import balance_recompute, balance_recompute_one
@@ -251,11 +254,11 @@ def test_retention_is_the_plans_county_figure(district_a: District, bureau_user:
 def survey(district_a: District, school_a1: School, school_a2: School, bureau_user: User) -> Survey:
     district_a.resident_population = 412_600
     district_a.save()
-    return services.survey_open(district=district_a, year=YEAR, user=bureau_user)
+    return survey_services.survey_open(district=district_a, year=YEAR, user=bureau_user)
 
 
 def answers(link: SurveyLink, option: str = "5", **extra: str) -> dict[str, str]:
-    definition = services.questionnaire_of(link)
+    definition = survey_services.questionnaire_of(link)
     raw = {f"q_{q['key']}": option for q in definition["questions"]}
     if link.questionnaire == "social":
         raw.update(group="parent", grade="4")
@@ -270,8 +273,8 @@ def answers(link: SurveyLink, option: str = "5", **extra: str) -> dict[str, str]
 
 
 def submit(link: SurveyLink, raw: dict[str, str] | None = None, seconds: int = 60) -> SurveyResponse:
-    token = services.respondent_token_issue(link=link)
-    return services.response_submit(
+    token = survey_services.respondent_token_issue(link=link)
+    return survey_services.response_submit(
         token=token.token,
         raw=answers(link) if raw is None else raw,
         link=link,
@@ -294,22 +297,22 @@ def test_opening_a_survey_makes_the_three_questionnaires_per_school_and_a_distri
     }
     assert survey.population == 412_600
     assert survey.positive_options == ["5", "4"] and survey.threshold == Decimal("0.85")
-    assert services.survey_links_refresh(survey=survey) == 0
+    assert survey_services.survey_links_refresh(survey=survey) == 0
     make_school(survey.district, "1101010009", "新建小学", "primary")
-    assert services.survey_links_refresh(survey=survey) == 3
+    assert survey_services.survey_links_refresh(survey=survey) == 3
     with pytest.raises(ValidationError, match="已经开启"):
-        services.survey_open(district=survey.district, year=YEAR, user=None)
+        survey_services.survey_open(district=survey.district, year=YEAR, user=None)
 
 
 def test_a_response_uses_up_its_token_and_a_second_one_is_refused(survey: Survey, school_a1: School) -> None:
     link = SurveyLink.objects.get(survey=survey, questionnaire="social", school=school_a1)
-    token = services.respondent_token_issue(link=link)
+    token = survey_services.respondent_token_issue(link=link)
     later = token.issued_at + datetime.timedelta(seconds=60)
-    response = services.response_submit(token=token.token, raw=answers(link), link=link, now=later)
+    response = survey_services.response_submit(token=token.token, raw=answers(link), link=link, now=later)
     assert (response.group, response.area_type, response.grade, response.school) == ("parent", "urban", 4, school_a1)
     assert SurveyAnswer.objects.filter(response=response).count() == 7
-    with pytest.raises(services.SurveyRefusedError) as refused:
-        services.response_submit(token=token.token, raw=answers(link, "1"), link=link, now=later)
+    with pytest.raises(survey_services.SurveyRefusedError) as refused:
+        survey_services.response_submit(token=token.token, raw=answers(link, "1"), link=link, now=later)
     assert (refused.value.code, refused.value.status) == ("used", 409)
     assert "已经提交过" in refused.value.message
     assert SurveyResponse.objects.count() == 1
@@ -329,9 +332,9 @@ def test_a_missing_answer_saves_nothing_and_keeps_the_token(
     survey: Survey, school_a1: School, change: dict[str, str], field: str, message: str
 ) -> None:
     link = SurveyLink.objects.get(survey=survey, questionnaire="social", school=school_a1)
-    token = services.respondent_token_issue(link=link)
+    token = survey_services.respondent_token_issue(link=link)
     with pytest.raises(ValidationError) as caught:
-        services.response_submit(
+        survey_services.response_submit(
             token=token.token,
             raw={**answers(link), **change},
             link=link,
@@ -363,9 +366,9 @@ def test_bad_tokens_bots_and_hurried_submissions_are_refused(
     survey: Survey, school_a1: School, token: str | None, raw: dict[str, str] | None, seconds: int, code: str
 ) -> None:
     link = SurveyLink.objects.get(survey=survey, questionnaire="staff", school=school_a1)
-    issued = services.respondent_token_issue(link=link)
-    with pytest.raises(services.SurveyRefusedError) as refused:
-        services.response_submit(
+    issued = survey_services.respondent_token_issue(link=link)
+    with pytest.raises(survey_services.SurveyRefusedError) as refused:
+        survey_services.response_submit(
             token=issued.token if token is None else token,
             raw={**answers(link), **(raw or {})},
             link=link,
@@ -378,13 +381,13 @@ def test_bad_tokens_bots_and_hurried_submissions_are_refused(
 def test_a_token_of_another_link_and_a_closed_survey_are_refused(survey: Survey, school_a1: School) -> None:
     social = SurveyLink.objects.get(survey=survey, questionnaire="social", school=school_a1)
     staff = SurveyLink.objects.get(survey=survey, questionnaire="staff", school=school_a1)
-    token = services.respondent_token_issue(link=social)
+    token = survey_services.respondent_token_issue(link=social)
     later = token.issued_at + datetime.timedelta(seconds=60)
-    with pytest.raises(services.SurveyRefusedError, match="链接无效"):
-        services.response_submit(token=token.token, raw=answers(staff), link=staff, now=later)
-    services.survey_close(survey=survey, user=None)
-    with pytest.raises(services.SurveyRefusedError) as refused:
-        services.response_submit(token=token.token, raw=answers(social), link=social, now=later)
+    with pytest.raises(survey_services.SurveyRefusedError, match="链接无效"):
+        survey_services.response_submit(token=token.token, raw=answers(staff), link=staff, now=later)
+    survey_services.survey_close(survey=survey, user=None)
+    with pytest.raises(survey_services.SurveyRefusedError) as refused:
+        survey_services.response_submit(token=token.token, raw=answers(social), link=social, now=later)
     assert refused.value.code == "closed"
 
 
@@ -397,7 +400,7 @@ def test_survey_summary_counts_rate_and_sample_plan(survey: Survey, school_a1: S
     submit(district_link, answers(district_link, "2", group="npc"))
     for option in ("5", "4", "4", "3"):
         submit(student, answers(student, option))
-    summary = selectors.survey_summary(survey)
+    summary = survey_selectors.survey_summary(survey)
     assert summary.responses == 25
     assert summary.by_group == {"parent": 20, "npc": 1, "student": 4}
     assert summary.by_area == {"urban": 24, "rural": 1}
@@ -408,7 +411,7 @@ def test_survey_summary_counts_rate_and_sample_plan(survey: Survey, school_a1: S
     assert summary.plan is not None and (summary.plan.total, summary.plan.parents_min) == (619, 310)
     assert summary.missing[0] == "样本不足:已收回 25 份,应不少于 619 份"
     # weighting by group is a setting: parents only → exactly 85 % → passes
-    services.survey_scoring_set(
+    survey_services.survey_scoring_set(
         survey=survey,
         positive_options=["5", "4"],
         group_weights={"parent": "1"},
@@ -416,25 +419,25 @@ def test_survey_summary_counts_rate_and_sample_plan(survey: Survey, school_a1: S
         threshold_percent="85",
     )
     survey.refresh_from_db()
-    weighted = selectors.survey_summary(survey)
+    weighted = survey_selectors.survey_summary(survey)
     assert weighted.rate == pytest.approx(0.85) and weighted.verdict is True
 
 
 def test_sample_plan_is_validated_and_saved(survey: Survey) -> None:
     with pytest.raises(ValidationError) as caught:
-        services.survey_plan_set(
+        survey_services.survey_plan_set(
             survey=survey, population="abc", permille="1.5", parent_share_percent="50", area_percents={"urban": "50"}
         )
     assert set(caught.value.message_dict) == {"population", "area_town", "area_rural"}
     with pytest.raises(ValidationError, match="合计应为 100%"):
-        services.survey_plan_set(
+        survey_services.survey_plan_set(
             survey=survey,
             population="400000",
             permille="1.5",
             parent_share_percent="50",
             area_percents={"urban": "50", "town": "30", "rural": "30"},
         )
-    saved = services.survey_plan_set(
+    saved = survey_services.survey_plan_set(
         survey=survey,
         population="400000",
         permille="1.5",
@@ -443,7 +446,7 @@ def test_sample_plan_is_validated_and_saved(survey: Survey) -> None:
         min_fill_seconds="10",
     )
     assert (saved.population, saved.parent_share, saved.min_fill_seconds) == (400_000, Decimal("0.600"), 10)
-    plan = selectors.survey_summary(saved).plan
+    plan = survey_selectors.survey_summary(saved).plan
     assert plan is not None
     assert (plan.total, plan.parents_min, dict(plan.area_targets)) == (
         600,
@@ -463,7 +466,7 @@ def test_a_failing_school_indicator_opens_a_problem_that_closes_when_approved_da
 ) -> None:
     stats = approved(school_a1, sports_area="4000")  # 6.67 m²/生 < 7.5
     balance_recompute(districts=[district_a], year=YEAR)
-    result = services.problems_sync(district=district_a, year=YEAR)
+    result = problem_services.problems_sync(district=district_a, year=YEAR)
     problem = Problem.objects.get(key=UNIT_KEY)
     assert problem.title == "甲县城关第一小学(小学)生均体育运动场馆面积未达标"
     assert "需增加体育运动场馆 500 m²" in problem.detail
@@ -475,7 +478,7 @@ def test_a_failing_school_indicator_opens_a_problem_that_closes_when_approved_da
     )
     assert result.opened >= 1
     # idempotent
-    assert services.problems_sync(district=district_a, year=YEAR).opened == 0
+    assert problem_services.problems_sync(district=district_a, year=YEAR).opened == 0
     assert Problem.objects.filter(key=UNIT_KEY).count() == 1
 
     # Fixed but not yet approved: stays open.
@@ -485,18 +488,18 @@ def test_a_failing_school_indicator_opens_a_problem_that_closes_when_approved_da
     ).statistics
     fixed = school_services.statistics_submit(stats=fixed, user=None)
     balance_recompute(districts=[district_a], year=YEAR)
-    assert services.problems_sync(district=district_a, year=YEAR).closed == 0
+    assert problem_services.problems_sync(district=district_a, year=YEAR).closed == 0
     assert Problem.objects.get(key=UNIT_KEY).state == "open"
 
     # Approved: the next sync closes it, saying why.
     school_services.statistics_approve(stats=fixed, user=None)
     balance_recompute(districts=[district_a], year=YEAR)
-    assert services.problems_sync(district=district_a, year=YEAR).closed >= 1
+    assert problem_services.problems_sync(district=district_a, year=YEAR).closed >= 1
     problem.refresh_from_db()
     assert (problem.state, problem.closed_auto) == ("closed", True)
     assert problem.close_note == "2025 学年已审核数据达标,系统自动关闭"
     # and it is not reopened by another sync of the same data
-    services.problems_sync(district=district_a, year=YEAR)
+    problem_services.problems_sync(district=district_a, year=YEAR)
     assert Problem.objects.filter(key=UNIT_KEY).count() == 1
 
 
@@ -514,7 +517,7 @@ def test_a_cv_over_its_threshold_and_a_failing_item_become_problems(
     approved(other, sports_area="6000")  # 10 m²/生: CV = 4.5 / 5.5 = 0.82
     balance_recompute(districts=[district_a], year=YEAR)
     services.item_entry_save(district=district_a, year=YEAR, item=item("G15"), raw={"value": "80"}, user=bureau_user)
-    services.problems_sync(district=district_a, year=YEAR)
+    problem_services.problems_sync(district=district_a, year=YEAR)
     cv = Problem.objects.get(key="cv:quality-2017:primary:sports_area_per_student")
     assert cv.title == "小学生均体育运动场馆面积校际差异系数超标"
     assert cv.detail == "差异系数 0.818,标准 ≤ 0.5"
@@ -525,7 +528,7 @@ def test_a_cv_over_its_threshold_and_a_failing_item_become_problems(
     services.item_entry_save(
         district=district_a, year=YEAR, item=item("G15"), raw={"value": "86", "care": "true"}, user=bureau_user
     )
-    services.problems_sync(district=district_a, year=YEAR)
+    problem_services.problems_sync(district=district_a, year=YEAR)
     g15.refresh_from_db()
     assert g15.state == "closed" and g15.closed_auto
 
@@ -535,19 +538,19 @@ def test_a_problem_closed_by_hand_needs_a_note_and_is_not_reopened_that_year(
 ) -> None:
     approved(school_a1, sports_area="4000")
     balance_recompute(districts=[district_a], year=YEAR)
-    services.problems_sync(district=district_a, year=YEAR)
+    problem_services.problems_sync(district=district_a, year=YEAR)
     problem = Problem.objects.get(key=UNIT_KEY)
     with pytest.raises(ValidationError, match="必须填写整改说明"):
-        services.problem_close(problem=problem, note=" ", user=bureau_user)
-    services.problem_close(problem=problem, note="已租用邻近体育场,协议见附件", user=bureau_user)
+        problem_services.problem_close(problem=problem, note=" ", user=bureau_user)
+    problem_services.problem_close(problem=problem, note="已租用邻近体育场,协议见附件", user=bureau_user)
     problem.refresh_from_db()
     assert (problem.state, problem.closed_auto, problem.closed_by) == ("closed", False, bureau_user)
-    services.problems_sync(district=district_a, year=YEAR)
+    problem_services.problems_sync(district=district_a, year=YEAR)
     assert Problem.objects.filter(key=UNIT_KEY).count() == 1
     # next year's data still failing: a new problem for that year
     approved(school_a1, YEAR + 1, sports_area="4000")
     balance_recompute(districts=[district_a], year=YEAR + 1)
-    services.problems_sync(district=district_a, year=YEAR + 1)
+    problem_services.problems_sync(district=district_a, year=YEAR + 1)
     assert list(Problem.objects.filter(key=UNIT_KEY).values_list("year", "state")) == [
         (YEAR, "closed"),
         (YEAR + 1, "open"),
@@ -556,10 +559,10 @@ def test_a_problem_closed_by_hand_needs_a_note_and_is_not_reopened_that_year(
 
 def test_manual_problems_and_their_updates(district_a: District, school_a1: School, bureau_user: User) -> None:
     with pytest.raises(ValidationError):
-        services.problem_create(
+        problem_services.problem_create(
             district=district_a, year=YEAR, title=" ", detail="", owner="", deadline=None, school=None, user=bureau_user
         )
-    problem = services.problem_create(
+    problem = problem_services.problem_create(
         district=district_a,
         year=YEAR,
         title="功能室使用记录不全",
@@ -569,10 +572,10 @@ def test_manual_problems_and_their_updates(district_a: District, school_a1: Scho
         school=school_a1,
         user=bureau_user,
     )
-    services.problem_update(problem=problem, owner="张三", deadline=None, state="in_progress")
+    problem_services.problem_update(problem=problem, owner="张三", deadline=None, state="in_progress")
     problem.refresh_from_db()
     assert (problem.source, problem.owner, problem.state, problem.key) == ("manual", "张三", "in_progress", "")
-    services.problems_sync(district=district_a, year=YEAR)
+    problem_services.problems_sync(district=district_a, year=YEAR)
     problem.refresh_from_db()
     assert problem.state == "in_progress"  # the sync never touches the bureau's own problems
 
@@ -615,10 +618,10 @@ def test_a_closed_survey_below_the_threshold_is_a_problem(survey: Survey, school
     link = SurveyLink.objects.get(survey=survey, questionnaire="social", school=school_a1)
     for option in ("5", "3"):
         submit(link, answers(link, option))
-    services.problems_sync(district=survey.district, year=YEAR)
+    problem_services.problems_sync(district=survey.district, year=YEAR)
     assert not Problem.objects.filter(key="recognition").exists()  # judged when closed
-    services.survey_close(survey=survey, user=None)
-    services.problems_sync(district=survey.district, year=YEAR)
+    survey_services.survey_close(survey=survey, user=None)
+    problem_services.problems_sync(district=survey.district, year=YEAR)
     problem = Problem.objects.get(key="recognition")
     assert problem.title == "社会认可度未达到 85%"
     assert problem.detail == "认可度 50.0%,有效问卷 2 份"
@@ -635,7 +638,7 @@ def test_report_sections_shape(survey: Survey, school_a1: School, bureau_user: U
     )
     link = SurveyLink.objects.get(survey=survey, questionnaire="social", school=school_a1)
     submit(link)
-    services.problems_sync(district=survey.district, year=YEAR)
+    problem_services.problems_sync(district=survey.district, year=YEAR)
     sections = selectors.report_sections(survey.district, YEAR, "quality-2017")
     assert set(sections) == {"guarantee", "quality", "recognition", "problems"}
     for section in sections.values():
@@ -681,6 +684,6 @@ def test_overview_has_the_four_parts_and_what_is_missing(district_a: District, s
 def test_respondent_tokens_are_unique_and_long(survey: Survey) -> None:
     link = SurveyLink.objects.filter(survey=survey).first()
     assert link is not None and len(link.token) >= 20
-    tokens = {services.respondent_token_issue(link=link).token for _ in range(20)}
+    tokens = {survey_services.respondent_token_issue(link=link).token for _ in range(20)}
     assert len(tokens) == 20 and all(len(t) >= 30 for t in tokens)
     assert RespondentToken.objects.count() == 20

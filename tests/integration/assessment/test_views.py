@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from assessment import services
 from assessment.models import ItemEntry, Problem, RespondentToken, Survey, SurveyLink, SurveyResponse
+from assessment.survey import services as survey_services
 from core.models import User
 from schools.models import District, School
 from tests.conftest import login
@@ -31,7 +32,7 @@ def fresh_cache() -> None:
 
 @pytest.fixture
 def survey(district_a: District, school_a1: School, bureau_user: User) -> Survey:
-    survey = services.survey_open(district=district_a, year=YEAR, user=bureau_user)
+    survey = survey_services.survey_open(district=district_a, year=YEAR, user=bureau_user)
     survey.min_fill_seconds = 0
     survey.save()
     return survey
@@ -173,7 +174,7 @@ def link_of(survey: Survey, questionnaire: str = "social", school: School | None
 
 
 def full_answers(link: SurveyLink, token: str) -> dict[str, str]:
-    data = {f"q_{q['key']}": "4" for q in services.questionnaire_of(link)["questions"]}
+    data = {f"q_{q['key']}": "4" for q in survey_services.questionnaire_of(link)["questions"]}
     data.update(respondent=token, group="parent", grade="3", website="")
     return data
 
@@ -278,7 +279,7 @@ def test_honeypot_and_minimum_time(client: Client, survey: Survey, school_a1: Sc
 
 
 def test_a_closed_survey_says_so(client: Client, survey: Survey, school_a1: School) -> None:
-    services.survey_close(survey=survey, user=None)
+    survey_services.survey_close(survey=survey, user=None)
     response = client.get(reverse("assessment:survey_public", args=[link_of(survey, school=school_a1).token]))
     assert response.status_code == 410 and "本次调查已经结束" in response.content.decode()
 

@@ -1,4 +1,4 @@
-"""The demo county (core.demo), seeded once per test module inside a transaction that is rolled
+"""The demo county (demo.county), seeded once per test module inside a transaction that is rolled
 back at the end, as tests/integration/test_demo.py does; each test runs in a savepoint within it.
 Report files go to a temporary MEDIA_ROOT per test."""
 
@@ -13,7 +13,7 @@ import pytest
 from django.db import transaction
 from django.test import TestCase
 
-from core.demo import seed_demo
+from demo.county import seed_demo
 from schools.models import District
 
 DEMO_YEAR = 2026

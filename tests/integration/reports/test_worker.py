@@ -14,8 +14,8 @@ from django.conf import settings as django_settings
 from django.db import connection
 
 from balance.celery import app as celery_app
-from core.demo import DemoSchool, statistics_for
 from core.models import Role, User
+from demo.county import DemoSchool, statistics_for
 from indicators.services import balance_recompute, profile_install_defaults
 from reports import services as report_services
 from reports.models import JobStatus, ReportJob

@@ -125,22 +125,22 @@ def test_the_contract_reads_what_the_engine_computed() -> None:
                     (t.school_code, t.value, t.weight, t.term, t.share) for t in ind.cv.terms
                 ]
         assert len(read.units) == len(engine.units)
-        for mine, theirs in zip(read.units, engine.units, strict=True):
-            assert (mine.school_code, mine.level, mine.students, mine.included) == (
+        for unit, theirs in zip(read.units, engine.units, strict=True):
+            assert (unit.school_code, unit.level, unit.students, unit.included) == (
                 theirs.unit.school_code,
                 theirs.unit.level,
                 theirs.unit.students,
                 theirs.unit.included,
             )
-            assert mine.exclusion == theirs.unit.exclusion
-            assert dict(mine.values) == theirs.values
+            assert unit.exclusion == theirs.unit.exclusion
+            assert dict(unit.values) == theirs.values
             compliance = theirs.compliance
             if compliance is None:
-                assert mine.passes is None and not mine.gaps
+                assert unit.passes is None and not unit.gaps
                 continue
-            assert (mine.met, mine.assessed, mine.passes) == (compliance.met, compliance.assessed, compliance.passes)
-            assert mine.failing == compliance.failing and mine.below_floor == compliance.below_floor
-            assert {k: (g.shortfall, g.text) for k, g in mine.gaps.items()} == {
+            assert (unit.met, unit.assessed, unit.passes) == (compliance.met, compliance.assessed, compliance.passes)
+            assert unit.failing == compliance.failing and unit.below_floor == compliance.below_floor
+            assert {k: (g.shortfall, g.text) for k, g in unit.gaps.items()} == {
                 k: (g.shortfall, g.text) for k, g in compliance.gaps.items()
             }
 

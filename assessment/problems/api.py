@@ -1,10 +1,6 @@
-"""REST API for the county assessment (/api/v1/): the problem list and the survey results.
-
-The same rules as the pages: a district's bureau, its inspectors and administrators read them;
-the bureau (and administrators) add problems, update and close them. Survey figures are the
-ones the survey page shows (assessment.selectors.survey_summary), computed from the answers on
-every read; individual answers are never exposed.
-"""
+"""REST API of the problem list (/api/v1/problems/): the same rules as the pages: a district's
+bureau, its inspectors and administrators read it; the bureau (and administrators) add problems,
+update and close them."""
 
 from __future__ import annotations
 
@@ -13,16 +9,17 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from assessment import selectors, services
-from assessment.models import Problem, Survey
+from assessment.models import Problem
+from assessment.problems import services as problem_services
 from core import access
-from schools.api import request_body, validation_response
+from core.api import request_body
+from schools.models import District
 
 SCHOOL_NOT_FOUND = "该区县没有这所学校 / No such school in this district"
 
@@ -108,7 +105,7 @@ class ProblemViewSet(viewsets.ReadOnlyModelViewSet[Problem]):
     @extend_schema(request=ProblemCreateSerializer, responses={201: ProblemSerializer})
     def create(self, request: Request) -> Response:
         district_code = str(request_body(request).get("district_code", ""))
-        district = access.get_district_for_user(request.user, district_code, "manage")
+        district: District = access.get_district_for_user(request.user, district_code, "manage")
         incoming = ProblemCreateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data
@@ -116,20 +113,17 @@ class ProblemViewSet(viewsets.ReadOnlyModelViewSet[Problem]):
         if data["school_code"]:
             school = district.schools.filter(code=data["school_code"]).first()
             if school is None:
-                return validation_response(ValidationError({"school_code": [SCHOOL_NOT_FOUND]}))
-        try:
-            problem = services.problem_create(
-                district=district,
-                year=data["year"],
-                title=data["title"],
-                detail=data["detail"],
-                owner=data["owner"],
-                deadline=data["deadline"],
-                school=school,
-                user=access.acting_user(request),
-            )
-        except ValidationError as error:
-            return validation_response(error)
+                raise ValidationError({"school_code": [SCHOOL_NOT_FOUND]})
+        problem = problem_services.problem_create(
+            district=district,
+            year=data["year"],
+            title=data["title"],
+            detail=data["detail"],
+            owner=data["owner"],
+            deadline=data["deadline"],
+            school=school,
+            user=access.acting_user(request),
+        )
         return Response(ProblemSerializer(problem).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=ProblemUpdateSerializer, responses=ProblemSerializer, operation_id="problems_update_state")
@@ -139,10 +133,7 @@ class ProblemViewSet(viewsets.ReadOnlyModelViewSet[Problem]):
         problem = self._managed()
         incoming = ProblemUpdateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        try:
-            problem = services.problem_update(problem=problem, **incoming.validated_data)
-        except ValidationError as error:
-            return validation_response(error)
+        problem = problem_services.problem_update(problem=problem, **incoming.validated_data)
         return Response(ProblemSerializer(problem).data)
 
     @extend_schema(request=ProblemCloseSerializer, responses=ProblemSerializer)
@@ -152,74 +143,7 @@ class ProblemViewSet(viewsets.ReadOnlyModelViewSet[Problem]):
         problem = self._managed()
         incoming = ProblemCloseSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        try:
-            problem = services.problem_close(
-                problem=problem, note=incoming.validated_data["note"], user=access.acting_user(request)
-            )
-        except ValidationError as error:
-            return validation_response(error)
-        return Response(ProblemSerializer(problem).data)
-
-
-class SurveyResultSerializer(serializers.ModelSerializer[Survey]):
-    """A survey's settings and the figures its page shows (sample plan, counts, rate, verdict)."""
-
-    district_code = serializers.CharField(source="district.code", read_only=True)
-    results = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Survey
-        fields = [
-            "id",
-            "district_code",
-            "year",
-            "state",
-            "closed_at",
-            "population",
-            "sample_permille",
-            "parent_share",
-            "threshold",
-            "rate_basis",
-            "results",
-        ]
-
-    @extend_schema_field(
-        {
-            "type": "object",
-            "description": "responses, by_group, by_area, by_questionnaire, target, parents_min, "
-            "area_targets, complete, rate (0–1), verdict, verdict_text, missing, tallies "
-            "({group: [positive, counted]}) and counts ([group, question, option, n])",
-        }
-    )
-    def get_results(self, survey: Survey) -> dict[str, Any]:
-        summary = selectors.survey_summary(survey)
-        return {
-            **selectors.survey_live(survey, summary),
-            "tallies": {group: list(pair) for group, pair in summary.tallies.items()},
-            "counts": [list(row) for row in summary.counts],
-        }
-
-
-class SurveyFilter(filters.FilterSet):
-    district = filters.CharFilter(field_name="district__code")
-    year = filters.NumberFilter()
-    state = filters.ChoiceFilter(choices=Survey.State.choices)
-
-    class Meta:
-        model = Survey
-        fields = ["district", "year", "state"]
-
-
-class SurveyViewSet(viewsets.ReadOnlyModelViewSet[Survey]):
-    """社会认可度 surveys of the caller's districts, with their results."""
-
-    serializer_class = SurveyResultSerializer
-    filterset_class = SurveyFilter
-    lookup_value_regex = "[0-9]+"
-
-    def get_queryset(self) -> QuerySet[Survey]:
-        return (
-            Survey.objects.filter(district__in=access.district_scope(self.request.user))
-            .select_related("district")
-            .order_by("district__code", "-year")
+        problem = problem_services.problem_close(
+            problem=problem, note=incoming.validated_data["note"], user=access.acting_user(request)
         )
+        return Response(ProblemSerializer(problem).data)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from datetime import date
 
-from core.models import Role, User
+from core import access
 from plans import services
 from plans.models import PlanArea, SchoolPlan
 from schools.models import District, School
@@ -75,7 +75,7 @@ def seed_plans(district: District) -> None:
     """Plans for ten demo schools, progress for 2024 and 2025, and the county plan."""
     if SchoolPlan.objects.filter(school__district=district).exists():
         return
-    bureau = User.objects.filter(role=Role.BUREAU, district=district).first()
+    bureau = access.bureau_staff_of(district.pk).first()
     areas = {a.name: a for a in PlanArea.objects.all()}
     for n, suffix in enumerate(SCHOOLS_WITH_PLANS):
         school = School.objects.get(code=f"1301880{suffix}")

@@ -14,9 +14,9 @@ from typing import Any
 
 from django.db import transaction
 
-from assessment.demo import seed_assessment
-from core.demo_plans import seed_plans
 from core.models import Role, User
+from demo.assessment import seed_assessment
+from demo.plans import seed_plans
 from schools import services
 from schools.models import District, School
 

@@ -1,4 +1,4 @@
-"""Demo data of the county assessment, built through the services (called from core/demo.py).
+"""Demo data of the county assessment, built through the services (called from demo/county.py).
 
 For the demo county's latest school year: entered figures for most checklist items (a few left
 out, one rotation figure below its standard), a survey with a few hundred answered
@@ -16,7 +16,11 @@ from django.db import transaction
 
 from assessment import selectors, services
 from assessment.models import Problem, SurveyLink
-from core.models import Role, User
+from assessment.problems import services as problem_services
+from assessment.survey import selectors as survey_selectors
+from assessment.survey import services as survey_services
+from core import access
+from core.models import User
 from schools.models import AnnualStatistics, District
 
 # Entered figures (input key -> text) per item; G02, Q05 and Q09 are left for the bureau to enter.
@@ -69,7 +73,7 @@ def _answer(rng: random.Random) -> str:
 
 
 def _respond(link: SurveyLink, rng: random.Random, group: str, when: datetime.datetime) -> None:
-    definition = services.questionnaire_of(link)
+    definition = survey_services.questionnaire_of(link)
     raw: dict[str, Any] = {"group": group}
     if definition.get("asks_grade") and group in ("parent", "student"):
         raw["grade"] = str(rng.choice(definition["grades"]))
@@ -77,15 +81,15 @@ def _respond(link: SurveyLink, rng: random.Random, group: str, when: datetime.da
         raw["area"] = rng.choices(["urban", "town", "rural"], weights=[4, 3, 3])[0]
     for question in definition["questions"]:
         raw[f"q_{question['key']}"] = _answer(rng)
-    respondent = services.respondent_token_issue(link=link)
+    respondent = survey_services.respondent_token_issue(link=link)
     submitted = respondent.issued_at + datetime.timedelta(seconds=rng.randint(60, 400))
-    services.response_submit(token=respondent.token, raw=raw, link=link, now=max(submitted, when))
+    survey_services.response_submit(token=respondent.token, raw=raw, link=link, now=max(submitted, when))
 
 
 def _seed_survey(district: District, year: int, user: User | None, rng: random.Random) -> None:
-    if selectors.survey_get(district, year) is not None:
+    if survey_selectors.survey_get(district, year) is not None:
         return
-    survey = services.survey_open(district=district, year=year, user=user)
+    survey = survey_services.survey_open(district=district, year=year, user=user)
     links = list(SurveyLink.objects.filter(survey=survey).select_related("survey", "school"))
     by_kind: dict[str, list[SurveyLink]] = {"social": [], "staff": [], "student": []}
     district_link = None
@@ -117,8 +121,8 @@ def seed_assessment(district: District, seed: int = 0) -> None:
     if year is None:
         return
     services.checklist_install_defaults()
-    rng = random.Random(seed)  # noqa: S311 - demo answers, not security
-    user = User.objects.filter(role=Role.BUREAU, district=district).first()
+    rng = random.Random(seed)
+    user = access.bureau_staff_of(district.pk).first()
     profile = selectors.district_profile(district)
     checklist = selectors.county_checklist(district, year, profile) if profile is not None else None
     if checklist is not None:
@@ -130,11 +134,11 @@ def seed_assessment(district: District, seed: int = 0) -> None:
                 district=district, year=year, item=item, raw=values, note=NOTES.get(key, ""), user=user
             )
     _seed_survey(district, year, user, rng)
-    services.problems_sync(district=district, year=year)
+    problem_services.problems_sync(district=district, year=year)
     if Problem.objects.filter(district=district, source=Problem.Source.MANUAL).exists():
         return
-    deadline = services.default_deadline(year)
-    services.problem_create(
+    deadline = problem_services.default_deadline(year)
+    problem_services.problem_create(
         district=district,
         year=year,
         title="部分学校功能室使用记录不完整",
@@ -144,7 +148,7 @@ def seed_assessment(district: District, seed: int = 0) -> None:
         school=None,
         user=user,
     )
-    in_progress = services.problem_create(
+    in_progress = problem_services.problem_create(
         district=district,
         year=year,
         title="城区学校课后服务覆盖不足",
@@ -154,8 +158,10 @@ def seed_assessment(district: District, seed: int = 0) -> None:
         school=None,
         user=user,
     )
-    services.problem_update(problem=in_progress, owner=in_progress.owner, deadline=deadline, state="in_progress")
-    done = services.problem_create(
+    problem_services.problem_update(
+        problem=in_progress, owner=in_progress.owner, deadline=deadline, state="in_progress"
+    )
+    done = problem_services.problem_create(
         district=district,
         year=year,
         title="教学点安全通道标识缺失",
@@ -165,4 +171,4 @@ def seed_assessment(district: District, seed: int = 0) -> None:
         school=None,
         user=user,
     )
-    services.problem_close(problem=done, note="已补齐疏散标识并拍照存档。", user=user)
+    problem_services.problem_close(problem=done, note="已补齐疏散标识并拍照存档。", user=user)
