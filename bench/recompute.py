@@ -52,7 +52,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/balance_bench"
-DEFAULT_REDIS = "redis://127.0.0.1:6379/14"
+DEFAULT_REDIS = "redis://127.0.0.1:6379/15"
 GIB = 1024**3
 ENGINE_TIME_TARGETS = {"a": 0.020}
 CPU_TARGETS = {"b": 2.0}
