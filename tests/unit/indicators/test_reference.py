@@ -107,7 +107,7 @@ def reference(records: list[SchoolRecord], profile: Profile) -> dict[str, Any]:
                 }
             )
     # Teaching points: separate (small ones out) or merged into the parent's primary unit.
-    primary_of = {}
+    primary_of: dict[str, dict[str, Any]] = {}
     for u in units:
         if u["level"] == "primary" and u["record"].school_type != "teaching_point":
             primary_of.setdefault(u["record"].school_code, u)
@@ -173,7 +173,7 @@ def reference(records: list[SchoolRecord], profile: Profile) -> dict[str, Any]:
     levels = {}
     for level in LEVELS:
         rows = [u for u in units if u["reason"] is None and u["level"] == level]
-        cvs = {}
+        cvs: dict[str, float | None] = {}
         for ind in profile.indicators:
             points = [(u["students"], u["nums"][ind.key]) for u in rows if u["nums"][ind.key] is not None]
             if not points:

@@ -49,17 +49,17 @@ def test_a_stored_document_converts_to_the_same_figures(old: dict[str, Any], pro
     assert [(u.school_code, u.level, u.included, u.excluded_code) for u in converted.units] == [
         (u.school_code, u.level, u.included, u.excluded_code) for u in today.units
     ]
-    for mine, unit in zip(converted.units, today.units, strict=True):
-        assert (mine.met, mine.passes, mine.failing, mine.below_floor) == (
+    for theirs, unit in zip(converted.units, today.units, strict=True):
+        assert (theirs.met, theirs.passes, theirs.failing, theirs.below_floor) == (
             unit.met,
             unit.passes,
             unit.failing,
             unit.below_floor,
         )
-        assert {k: g.shortfall for k, g in mine.gaps.items()} == {k: g.shortfall for k, g in unit.gaps.items()}
-        assert mine.numerators == pytest.approx(unit.numerators)
+        assert {k: g.shortfall for k, g in theirs.gaps.items()} == {k: g.shortfall for k, g in unit.gaps.items()}
+        assert theirs.numerators == pytest.approx(unit.numerators)
         # Fixed texts get their code back; texts with figures are kept as they were worded.
         if unit.exclusion is not None and not unit.exclusion.params:
-            assert mine.exclusion == unit.exclusion
+            assert theirs.exclusion == unit.exclusion
         elif unit.exclusion is not None:
-            assert mine.exclusion is not None and mine.exclusion.text == unit.exclusion.text
+            assert theirs.exclusion is not None and theirs.exclusion.text == unit.exclusion.text
