@@ -14,9 +14,11 @@ from contextlib import contextmanager
 from functools import lru_cache, partial
 from typing import Any, NamedTuple
 
+import orjson
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -130,18 +132,28 @@ def _identity(inputs: CountyInputs) -> bytes:
 
     Built once per district and shared by its profiles.
     """
-    lines = []
+    rows = []
     order: dict[tuple[str, ...], list[str]] = {}  # the statistics' keys, sorted once per key set
     for record in inputs.records:
         _revision, status = inputs.provenance[record.school_code]
         stats = record.stats
         names = tuple(stats)
         keys = order.get(names) or order.setdefault(names, sorted(names))
-        lines.append(
-            f"{record.school_code}|{record.school_type}|{record.ownership}|{record.county_run}|"
-            f"{record.parent_school_code}|{record.school_name}|{status}|{keys}|{[stats[k] for k in keys]!r}\n"
+        rows.append(
+            [
+                record.school_code,
+                record.school_type,
+                record.ownership,
+                record.county_run,
+                record.parent_school_code,
+                record.school_name,
+                status,
+                keys,
+                [stats[k] for k in keys],
+            ]
         )
-    return "".join(lines).encode()
+    # str() for a Decimal (a record made outside county_inputs): its exact digits.
+    return orjson.dumps(rows, default=str)
 
 
 def _fingerprint(version: RuleProfileVersion, identity: bytes) -> str:
@@ -191,7 +203,14 @@ def balance_recompute(*, districts: Sequence[District], year: int, force: bool =
     started = timezone.now()
     districts = list(districts)
     district_ids = [d.pk for d in districts]
-    BalanceState.objects.filter(district_id__in=district_ids, year=year).update(started_at=started, queued_at=None)
+    # Every district-year gets its state row now (stale until this run commits), so a failed run
+    # leaves it for the catch-up job; one statement whatever the number of districts.
+    BalanceState.objects.bulk_create(
+        [BalanceState(district_id=d, year=year, started_at=started) for d in district_ids],
+        update_conflicts=True,
+        unique_fields=["district", "year"],
+        update_fields=["started_at", "queued_at"],
+    )
     versions_of = profile_versions_for_districts(district_ids)
     profiles: dict[int, formulas.Profile] = {}  # version pk -> parsed rules, once per call
     new_results: list[BalanceResult] = []
@@ -200,13 +219,12 @@ def balance_recompute(*, districts: Sequence[District], year: int, force: bool =
         for start in range(0, len(districts), CHUNK_DISTRICTS):
             chunk = districts[start : start + CHUNK_DISTRICTS]
             new_results += _recompute_chunk(chunk, year, versions_of, profiles, force, writer)
-        finished = timezone.now()
-        states = BalanceState.objects.filter(district_id__in=district_ids, year=year)
-        states.update(computed_at=finished, last_error="")
         # Changes that arrived while we computed keep the state stale (a new run is queued).
-        states.filter(requested_at__lte=started).update(stale=False)
-        states.filter(requested_at__isnull=True).update(stale=False)
-    _ensure_states(district_ids, year, finished)
+        BalanceState.objects.filter(district_id__in=district_ids, year=year).update(
+            computed_at=timezone.now(),
+            last_error="",
+            stale=Case(When(requested_at__gt=started, then=F("stale")), default=Value(False)),
+        )
     return new_results
 
 
@@ -236,12 +254,13 @@ def _recompute_chunk(
 ) -> list[BalanceResult]:
     ids = [d.pk for d in districts]
     inputs = county_inputs(ids, year)
-    current = {
-        (r.district_id, r.profile_name): r.input_fingerprint
-        for r in BalanceResult.objects.filter(district_id__in=ids, year=year, is_current=True).only(
-            "district_id", "profile_name", "input_fingerprint"
-        )
-    }
+    # A forced run replaces every result: the stored fingerprints need not be read.
+    stored_rows = BalanceResult.objects.filter(district_id__in=ids, year=year, is_current=True)
+    current = (
+        {}
+        if force
+        else {(d, p): f for d, p, f in stored_rows.values_list("district_id", "profile_name", "input_fingerprint")}
+    )
     # Fingerprints decide which results are replaced; only those districts are evaluated.
     identities = {d.pk: _identity(inputs[d.pk]) for d in districts}
     jobs: list[_Job] = []
@@ -252,13 +271,11 @@ def _recompute_chunk(
                 jobs.append(_Job(district, version, fingerprint))
     if not jobs:
         return []
+    replaced = Q()
     for profile_name in sorted({job.version.profile.name for job in jobs}):
-        BalanceResult.objects.filter(
-            district_id__in=[job.district.pk for job in jobs if job.version.profile.name == profile_name],
-            year=year,
-            profile_name=profile_name,
-            is_current=True,
-        ).update(is_current=False)
+        districts_of = [job.district.pk for job in jobs if job.version.profile.name == profile_name]
+        replaced |= Q(district_id__in=districts_of, profile_name=profile_name)
+    BalanceResult.objects.filter(replaced, year=year, is_current=True).update(is_current=False)
 
     # One table of the schools of every district with a job; each profile evaluates it once, and
     # profiles with the same section weights share the split of mixed schools.
@@ -281,21 +298,25 @@ def _recompute_chunk(
             if weights not in sections:
                 sections[weights] = formulas.unit_sections(table, profile.section_weights)
             evaluation = formulas.evaluate(table, profile, sections[weights])
-            for district, _version, fingerprint in version_jobs:
-                county = inputs[district.pk]
+            metas = {
+                position[job.district.pk]: stored.CountyMeta(
+                    job.district.code, year, job.fingerprint, inputs[job.district.pk].provenance
+                )
+                for job in version_jobs
+            }
+            forms = stored.encode_batch(evaluation, metas)
+            for job, (_county, form) in zip(version_jobs, forms, strict=True):
+                county = inputs[job.district.pk]
                 row = BalanceResult(
-                    district=district,
+                    district=job.district,
                     year=year,
                     profile_version=version,
                     profile_name=version.profile.name,
-                    input_fingerprint=fingerprint,
+                    input_fingerprint=job.fingerprint,
                     units_total=len(county.records),
                     units_approved=sum(1 for _r, s in county.provenance.values() if s == Status.APPROVED),
                 )
-                yield (
-                    row,
-                    result_payload(evaluation, position[district.pk], district, year, county.provenance, fingerprint),
-                )
+                yield row, stored.dumps(form)
 
     return writer.write(evaluated(), len(jobs))
 
@@ -315,8 +336,13 @@ class _Writer:
         self.postgres = connection.vendor == "postgresql"
         self.meta = BalanceResult._meta
 
+    # Below this many results one INSERT ... RETURNING costs fewer round trips than taking keys
+    # from the sequence and then COPY (a one-county recompute is the common case).
+    COPY_FROM = 16
+
     def write(self, rows: Iterator[tuple[BalanceResult, bytes]], count: int) -> list[BalanceResult]:
-        written = self._copy(rows, count) if self.postgres else self._bulk_create(rows)
+        copy = self.postgres and count >= self.COPY_FROM
+        written = self._copy(rows, count) if copy else self._bulk_create(rows)
         return [self._deferred(row) for row in written]
 
     def _bulk_create(self, rows: Iterator[tuple[BalanceResult, bytes]]) -> list[BalanceResult]:
@@ -341,14 +367,22 @@ class _Writer:
         pk_column = self.meta.pk.column
         written: list[BalanceResult] = []
         with connection.cursor() as cursor:
-            # COPY does not return keys: take them from the table's sequence first.
+            # COPY does not return keys: take them from the table's sequence first, with the
+            # columns' types (binary COPY sends the payload as it is, without text escaping).
             cursor.execute(
                 "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
                 [self.meta.db_table, pk_column, count],
             )
             keys = [key for (key,) in cursor.fetchall()]
+            cursor.execute(
+                "SELECT attname, atttypid::int FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0",
+                [self.meta.db_table],
+            )
+            types = dict(cursor.fetchall())
             raw = cursor.cursor  # the psycopg cursor under Django's wrapper
-            with raw.copy(f"COPY {table} ({columns}) FROM STDIN", writer=QueuedLibpqWriter(raw)) as copy:
+            sql = f"COPY {table} ({columns}) FROM STDIN (FORMAT BINARY)"
+            with raw.copy(sql, writer=QueuedLibpqWriter(raw)) as copy:
+                copy.set_types([types[f.column] for f in fields])
                 for (row, payload), key in zip(rows, keys, strict=True):
                     row.pk = key
                     values: list[object] = []
@@ -368,20 +402,6 @@ class _Writer:
         # __dict__ treats it as deferred and loads it from the database on first access.
         row.__dict__.pop("payload", None)
         return row
-
-
-def _ensure_states(district_ids: Sequence[int], year: int, when: Any) -> None:
-    existing = set(
-        BalanceState.objects.filter(district_id__in=district_ids, year=year).values_list("district_id", flat=True)
-    )
-    BalanceState.objects.bulk_create(
-        [
-            BalanceState(district_id=d, year=year, stale=False, computed_at=when)
-            for d in district_ids
-            if d not in existing
-        ],
-        ignore_conflicts=True,
-    )
 
 
 def balance_recompute_and_follow(
