@@ -563,12 +563,31 @@ def _fan_out(url: str, key: str, workers: int, reps: int) -> dict[str, Any]:
                 raise SystemExit("bench: the Celery workers did not start within 60 s")
             worker_cpu = {p.pid: _process_cpu(p.pid) or 0.0 for p in procs}
             before = _backends(url)
-            result = _child(url, "dispatch", key, str(FANOUT_CHUNK), redis_url=redis_url)
-            after = _backends(url)
+            # The workers' backends come and go with their connections: poll their CPU while the
+            # dispatcher waits, keeping the last figure seen of each.
+            seen: dict[int, float] = dict(before)
+            dispatcher = subprocess.Popen(
+                [sys.executable, "-m", "bench", "recompute", "--child", "dispatch", key, str(FANOUT_CHUNK)],
+                cwd=ROOT,
+                env=_child_env(url, redis_url),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            while dispatcher.poll() is None:
+                seen.update(_backends(url))
+                time.sleep(0.2)
+            out, err = dispatcher.communicate()
+            if dispatcher.returncode != 0:
+                sys.stderr.write(out + err)
+                raise SystemExit(f"bench: the fan-out dispatcher failed ({dispatcher.returncode})")
+            result = json.loads(out.strip().splitlines()[-1])
+            seen.update(_backends(url))
+            spent_db = sum(cpu - before.get(pid, 0.0) for pid, cpu in seen.items())
             times.append(result["seconds"])
             spent = sum((_process_cpu(p.pid) or 0.0) - worker_cpu[p.pid] for p in procs)
             cpu.append(spent + result["cpu"])
-            db_cpu.append(sum(c - before.get(pid, 0.0) for pid, c in after.items()))
+            db_cpu.append(spent_db)
             peaks.append(max(_process_rss_peak(p.pid) for p in procs))
             stored = result["stored"]
             districts = result["districts"]

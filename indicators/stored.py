@@ -104,12 +104,13 @@ def encode_batch(
     codes = [records[r].school_code for r in school_rows]
     names = [records[r].school_name for r in school_rows]
     kinds = [records[r].school_type for r in school_rows]
-    levels_of = table.level.tolist()
-    students = table.students.astype(np.int64).tolist()
-    included = table.included.tolist()
-    share = table.share.tolist()
-    numerators = _column(evaluation.numerators)
-    values = _column(evaluation.values)
+    # Numeric columns stay arrays: `dumps` writes them (NaN as null) without Python objects.
+    levels_of = table.level
+    students = table.students.astype(np.int64)
+    included = table.included
+    share = table.share
+    numerators = np.ascontiguousarray(evaluation.numerators)  # row slices then stay contiguous
+    values = np.ascontiguousarray(evaluation.values)
     met: list[int | None] = [None] * n
     assessed: list[int | None] = [None] * n
     passes: list[bool | None] = [None] * n
@@ -151,10 +152,10 @@ def encode_batch(
         cv_columns.append(
             {
                 "bounds": np.searchsorted(sorted_groups, edges).tolist(),
-                "rows": points[order].tolist(),
-                "weight": cv.weight[order].tolist(),
-                "term": cv.term[order].tolist(),
-                "share": cv.share[order].tolist(),
+                "rows": points[order],
+                "weight": cv.weight[order],
+                "term": cv.term[order],
+                "share": cv.share[order],
                 "mean": _nulls(cv.mean.tolist()),
                 "sd": _nulls(cv.sd.tolist()),
                 "cv": _nulls(cv.cv.tolist()),
@@ -193,7 +194,7 @@ def encode_batch(
                         "students": c["students"][g],
                         "units": c["units"][g],
                         "note": c["note"][c["note_code"][g]],
-                        "rows": [row - first for row in c["rows"][lo:hi]],
+                        "rows": c["rows"][lo:hi] - first,
                         "weight": c["weight"][lo:hi],
                         "term": c["term"][lo:hi],
                         "share": c["share"][lo:hi],
@@ -255,13 +256,15 @@ def encode(
     fingerprint: str,
     schools: Mapping[str, tuple[int, str]],
 ) -> dict[str, Any]:
-    """County `county` of an evaluation in the stored form."""
+    """County `county` of an evaluation in the stored form, as plain JSON data."""
     [(_county, stored)] = encode_batch(evaluation, {county: CountyMeta(district, year, fingerprint, schools)})
-    return stored
+    plain: dict[str, Any] = orjson.loads(dumps(stored))
+    return plain
 
 
 def dumps(stored: Mapping[str, Any]) -> bytes:
-    return orjson.dumps(stored)
+    """The stored form as bytes; arrays in it are written as lists (NaN as null)."""
+    return orjson.dumps(stored, option=orjson.OPT_SERIALIZE_NUMPY)
 
 
 def decode(data: bytes | Mapping[str, Any]) -> BalanceOutcome:
