@@ -7,6 +7,7 @@ profile version and the fingerprint of the input data it came from.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from functools import cached_property
 
 from django.conf import settings
@@ -118,5 +119,20 @@ class BalanceResult(models.Model):
 
     @cached_property
     def outcome(self) -> results.BalanceOutcome:
-        """The stored outcome, read once per instance."""
-        return stored.decode(bytes(self.payload))
+        """The stored outcome. A result row is never changed once written (a recompute writes a
+        new one), so its decoded outcome is kept per process for the next request."""
+        found = _DECODED.get(self.pk)
+        if found is None:
+            found = stored.decode(bytes(self.payload))
+            if self.pk is not None:
+                _DECODED[self.pk] = found
+                while len(_DECODED) > _DECODED_KEEP:
+                    _DECODED.popitem(last=False)
+        else:
+            _DECODED.move_to_end(self.pk)
+        return found
+
+
+# Decoded outcomes of recently read results, newest last (see BalanceResult.outcome).
+_DECODED: OrderedDict[int, results.BalanceOutcome] = OrderedDict()
+_DECODED_KEEP = 32
