@@ -101,3 +101,113 @@ def files_digest(sources: tuple[str, ...], salt: str = "") -> str:
                 digest.update(str(file.relative_to(root)).encode())
                 digest.update(file.read_bytes())
     return digest.hexdigest()
+
+
+# --- stored versions ----------------------------------------------------------------------------
+#
+# Reading the rows of a report's tables on every request costs some ten milliseconds for a
+# county. Instead, on PostgreSQL, statement-level triggers keep a version per slice of that data
+# (a district's school, a year, a kind of row) in one small table: every INSERT, UPDATE or DELETE,
+# whatever wrote it (a service, a queryset .update(), a bulk import, COPY, raw SQL), bumps the
+# versions of the slices its rows belong to, in the same transaction. A fingerprint then reads a
+# few version rows in one statement.
+
+
+@dataclass(frozen=True)
+class Tracked:
+    """A table whose writes bump the stored version of the slices its rows belong to.
+
+    `district`, `school` and `year` are SQL expressions over the changed rows (alias `r`) and the
+    rows `joins` adds ("0" where a slice is not of one school or one year; shared tables give 0
+    for the district too). A row that no longer joins (its parent deleted before it) bumps
+    nothing: Django deletes children before their parent, so every deletion is still seen.
+    `columns`, when given, limits UPDATEs to rows where one of them changed (a bookkeeping update
+    of other columns, such as a recompute's timestamps, changes nothing a report shows).
+    """
+
+    table: str
+    part: str
+    district: str
+    school: str = "0"
+    year: str = "0"
+    joins: str = ""
+    columns: Sequence[str] = ()
+
+
+def _keys_select(tracked: Tracked, source: str) -> str:
+    """The distinct (district, school, year) slices of the rows in `source` (aliased r)."""
+    return (
+        f"SELECT DISTINCT COALESCE({tracked.district}, 0) AS d, COALESCE({tracked.school}, 0) AS s,"  # noqa: S608
+        f" COALESCE({tracked.year}, 0) AS y FROM {source} r {tracked.joins}"
+    )
+
+
+def tracking_sql(version_table: str, tracked: Sequence[Tracked]) -> list[str]:
+    """PostgreSQL statements (re)installing the triggers of `tracked` (idempotent).
+
+    One function per table, run once per statement (transition tables hold the changed rows), so
+    a bulk insert of thousands of rows costs one upsert of its few slices.
+    """
+    sequence = f"{version_table}_seq"
+    statements = [f"CREATE SEQUENCE IF NOT EXISTS {sequence}"]
+    for item in tracked:
+        if not COLUMN.match(item.table) or not COLUMN.match(item.part):
+            raise ValueError(f"tables and parts are plain identifiers: {item.table!r}, {item.part!r}")
+        function = f"{version_table}_bump_{item.table}"
+        changed = "SELECT * FROM old_rows UNION ALL SELECT * FROM new_rows"
+        if item.columns:
+            old = ", ".join(f"o.{connection.ops.quote_name(c)}" for c in item.columns)
+            new = ", ".join(f"n.{connection.ops.quote_name(c)}" for c in item.columns)
+            moved = f"FROM old_rows o JOIN new_rows n ON n.id = o.id WHERE ({old}) IS DISTINCT FROM ({new})"
+            changed = f"SELECT o.* {moved} UNION ALL SELECT n.* {moved}"
+        upsert = (
+            f"INSERT INTO {version_table} (district_id, school_id, year, part, version)"  # noqa: S608
+            f" SELECT k.d, k.s, k.y, '{item.part}', nextval('{sequence}') FROM ({{keys}}) k"
+            f" ON CONFLICT (district_id, school_id, year, part) DO UPDATE SET version = EXCLUDED.version"
+        )
+        statements.append(
+            f"""CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    {upsert.format(keys=_keys_select(item, "new_rows"))};
+  ELSIF TG_OP = 'DELETE' THEN
+    {upsert.format(keys=_keys_select(item, "old_rows"))};
+  ELSE
+    {upsert.format(keys=_keys_select(item, f"({changed})"))};
+  END IF;
+  RETURN NULL;
+END
+$$"""
+        )
+        for event, suffix, referencing in (
+            ("INSERT", "ins", "NEW TABLE AS new_rows"),
+            ("UPDATE", "upd", "OLD TABLE AS old_rows NEW TABLE AS new_rows"),
+            ("DELETE", "del", "OLD TABLE AS old_rows"),
+        ):
+            trigger = f"{function}_{suffix}"
+            statements.append(f"DROP TRIGGER IF EXISTS {trigger} ON {item.table}")
+            statements.append(
+                f"CREATE TRIGGER {trigger} AFTER {event} ON {item.table} REFERENCING {referencing}"
+                f" FOR EACH STATEMENT EXECUTE FUNCTION {function}()"
+            )
+    return statements
+
+
+def untracking_sql(version_table: str, tracked: Sequence[Tracked]) -> list[str]:
+    """PostgreSQL statements removing what `tracking_sql` installed."""
+    statements = []
+    for item in tracked:
+        function = f"{version_table}_bump_{item.table}"
+        statements += [f"DROP TRIGGER IF EXISTS {function}_{s} ON {item.table}" for s in ("ins", "upd", "del")]
+        statements.append(f"DROP FUNCTION IF EXISTS {function}()")
+    statements.append(f"DROP SEQUENCE IF EXISTS {version_table}_seq")
+    return statements
+
+
+def stored_versions(version_table: str, where: str, params: Sequence[Any]) -> str:
+    """The sha256 of the version rows `where` selects (sorted), read in one statement."""
+    sql = f"SELECT district_id, school_id, year, part, version FROM {version_table} WHERE {where}"  # noqa: S608 - constants
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(params))
+        rows = sorted(tuple(row) for row in cursor.fetchall())
+    return hashlib.sha256(repr(rows).encode()).hexdigest()

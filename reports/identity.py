@@ -1,16 +1,87 @@
 """The report's data identity: what a report reads from the balance, schools and plans tables.
 
-One statement (core.identity) over every row or aggregate a report shows. The SQL is built from
-the constants below; every value goes through a %s parameter.
+Two ways to the same answer to "has anything this report shows changed?":
+
+* `stored_identity` (PostgreSQL): the versions the database triggers keep for every slice of
+  those tables (TRACKED, core.identity.Tracked; installed by migration 0002): one small read.
+* `data_identity` (any database; SQLite in development): one statement (core.identity) over every
+  row or aggregate a report shows, hashed.
+
+The SQL is built from the constants below; every value goes through a %s parameter.
 """
 
 # ruff: noqa: S608 - SQL from constants; values are parameters
 
 from __future__ import annotations
 
-from core.identity import Part, digest_rows
-from reports.models import ReportKind
+from core.identity import Part, Tracked, digest_rows, stored_versions
+from reports.models import InputsVersion, ReportKind
 from schools.models import District, School
+
+VERSIONS = InputsVersion._meta.db_table
+# Joins from a changed row (alias r) to the school and district it belongs to.
+_SCHOOL = "JOIN schools_school s ON s.id = r.school_id"
+_PLAN = "JOIN plans_schoolplan p ON p.id = r.plan_id JOIN schools_school s ON s.id = p.school_id"
+
+# Every table data_identity reads, and the slice (district, school, year) each row belongs to.
+TRACKED = (
+    Tracked("indicators_balanceresult", "result", "r.district_id", year="r.year"),
+    # A recompute also stamps its timestamps on the state row; only `stale` is shown.
+    Tracked("indicators_balancestate", "state", "r.district_id", year="r.year", columns=["stale"]),
+    Tracked("schools_school", "school", "r.district_id", school="r.id"),
+    Tracked("schools_schoolversion", "version", "s.district_id", school="r.school_id", joins=_SCHOOL),
+    Tracked("schools_annualstatistics", "statistics", "s.district_id", "r.school_id", "r.year", _SCHOOL),
+    Tracked(
+        "schools_statisticsevent",
+        "event",
+        "s.district_id",
+        "a.school_id",
+        "a.year",
+        "JOIN schools_annualstatistics a ON a.id = r.statistics_id JOIN schools_school s ON s.id = a.school_id",
+    ),
+    Tracked("plans_schoolplan", "plan", "s.district_id", school="r.school_id", joins=_SCHOOL),
+    Tracked("plans_plangoal", "goal", "s.district_id", school="p.school_id", joins=_PLAN),
+    Tracked(
+        "plans_plantarget",
+        "target",
+        "s.district_id",
+        school="p.school_id",
+        joins="JOIN plans_plangoal g ON g.id = r.goal_id JOIN plans_schoolplan p ON p.id = g.plan_id"
+        " JOIN schools_school s ON s.id = p.school_id",
+    ),
+    Tracked("plans_annualprogress", "progress", "s.district_id", school="p.school_id", joins=_PLAN),
+    Tracked(
+        "plans_progressitem",
+        "item",
+        "s.district_id",
+        school="p.school_id",
+        joins="JOIN plans_annualprogress ap ON ap.id = r.progress_id JOIN plans_schoolplan p ON p.id = ap.plan_id"
+        " JOIN schools_school s ON s.id = p.school_id",
+    ),
+    Tracked("plans_planarea", "area", "0"),
+    Tracked("plans_countyplan", "county_plan", "r.district_id"),
+    Tracked(
+        "plans_countytarget", "county_target", "cp.district_id", joins="JOIN plans_countyplan cp ON cp.id = r.plan_id"
+    ),
+    Tracked("plans_countyfigure", "county_figure", "r.district_id"),
+)
+
+
+def stored_identity(kind: str, district: District, school: School | None, year: int) -> str:
+    """The versions of every slice the report reads (PostgreSQL, kept by the TRACKED triggers).
+
+    A county report reads its district's rows of every school for its year and of no year, and
+    the shared rows; a school report its own school's rows up to its year, the district's balance
+    results and state up to its year, and the shared rows.
+    """
+    if kind == ReportKind.SCHOOL:
+        assert school is not None
+        where = (
+            "district_id = 0 OR (district_id = %s AND year <= %s"
+            " AND (school_id = %s OR (school_id = 0 AND part IN ('result', 'state'))))"
+        )
+        return stored_versions(VERSIONS, where, [district.pk, year, school.pk])
+    return stored_versions(VERSIONS, "district_id = 0 OR (district_id = %s AND year IN (0, %s))", [district.pk, year])
 
 
 def data_identity(kind: str, district: District, school: School | None, year: int, profile_name: str) -> str:

@@ -85,3 +85,30 @@ class ReportJob(models.Model):
             subject = self.district.code
             label = "督导评估报告"
         return f"{subject}_{self.year}_{label}_{self.profile_name}.{self.fmt}"
+
+
+class InputsVersion(models.Model):
+    """The version of one slice of what reports show, kept by database triggers (PostgreSQL).
+
+    A slice is a district's rows of one kind (`part`), of one school (`school_id`, 0 for the
+    district's own rows) and of one year (`year`, 0 for rows of every year); `district_id` 0 holds
+    shared tables. Every write to a tracked table (reports.identity.TRACKED), however it is made,
+    gives the slices it touches a new version from one sequence, in its own transaction. A report's
+    fingerprint reads the versions of its slices (reports.identity.stored_identity) instead of the
+    rows themselves. Plain integers, not foreign keys: the triggers write them, and a version of
+    something deleted must stay to say so.
+    """
+
+    district_id = models.IntegerField()
+    school_id = models.IntegerField()
+    year = models.IntegerField()
+    part = models.CharField(max_length=32)
+    version = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["district_id", "school_id", "year", "part"], name="reports_inputs_slice")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.part}/{self.district_id}/{self.school_id}/{self.year}: {self.version}"

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -28,7 +29,7 @@ from plans.models import SchoolPlan
 from plans.selectors import county_plan_board, county_plan_for, plan_target_rows, progress_overview
 from reports import content, sections
 from reports.charts import share_bars
-from reports.identity import data_identity
+from reports.identity import data_identity, stored_identity
 from reports.models import ReportJob, ReportKind
 from schools.fields import OWNERSHIPS, SCHOOL_TYPES
 from schools.models import AnnualStatistics, District, School, SchoolVersion, StatisticsEvent
@@ -67,20 +68,23 @@ def template_digest() -> str:
 def report_identity(
     *, kind: str, fmt: str, district: District, school: School | None, year: int, profile_name: str
 ) -> str:
-    """The fingerprint of a report: everything its file shows, read in one query (core.identity).
+    """The fingerprint of a report: everything its file shows.
 
-    Balance results by primary key and input fingerprint (their documents are not loaded),
-    the staleness flag, the registry (every school version's shown fields), the statistics
-    (count and last change), the approval record, the school plans, their targets and progress,
-    the county plan, its targets and figures, the district's own facts, the assessment data's
-    identity and the report templates. Same inputs give the same fingerprint, so the stored
-    file is reused; any change the report would show gives a new one.
+    Balance results, the staleness flag, the registry, the statistics, the approval record, the
+    school plans, their targets and progress, the county plan, its targets and figures: on
+    PostgreSQL through the versions the database keeps for them (reports.identity.stored_identity,
+    one small read), elsewhere read and hashed in one query (data_identity). Then the district's
+    own facts, the assessment data's identity and the report templates. Same inputs give the same
+    fingerprint, so the stored file is reused; any change the report would show gives a new one.
     """
     digest = hashlib.sha256()
     digest.update(f"{template_digest()}|{kind}|{fmt}|{year}|{profile_name}|".encode())
     digest.update(f"{district.pk}|{district.code}|{district.name}|{district.province}|".encode())
     digest.update(f"{district.resident_population}|".encode())
-    digest.update(data_identity(kind, district, school, year, profile_name).encode())
+    if connection.vendor == "postgresql":
+        digest.update(f"stored:{stored_identity(kind, district, school, year)}".encode())
+    else:
+        digest.update(data_identity(kind, district, school, year, profile_name).encode())
     if kind == ReportKind.COUNTY:
         digest.update(f"assessment:{sections.assessment_identity(district, year, profile_name)}".encode())
     return digest.hexdigest()

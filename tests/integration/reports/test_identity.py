@@ -14,19 +14,22 @@ from django.test.utils import CaptureQueriesContext
 from assessment.models import ItemEntry, Problem, Survey, SurveyResponse
 from core.identity import Part, identity_rows
 from indicators.models import BalanceState
+from indicators.services import balance_recompute
 from plans.models import (
     AnnualProgress,
     CountyFigure,
     CountyPlan,
     CountyTarget,
+    PlanArea,
     PlanGoal,
     PlanTarget,
     ProgressItem,
     SchoolPlan,
 )
 from reports import selectors
+from reports.identity import data_identity, stored_identity
 from schools import services as school_services
-from schools.models import AnnualStatistics, District, School
+from schools.models import AnnualStatistics, District, School, SchoolVersion, StatisticsEvent
 from tests.factories import make_district
 from tests.integration.reports.conftest import DEMO_YEAR
 
@@ -49,6 +52,13 @@ def _save(instance: object, **fields: object) -> None:
     for name, value in fields.items():
         setattr(instance, name, value)
     instance.save()  # type: ignore[attr-defined]
+
+
+def _approve_again(d: District) -> None:
+    event = StatisticsEvent.objects.filter(statistics__school__district=d, statistics__year=DEMO_YEAR).first()
+    assert event is not None, "the demo has approved statistics"
+    event.pk = None
+    event.save()
 
 
 def _county_plan(d: District) -> CountyPlan:
@@ -81,7 +91,21 @@ CHANGES: dict[str, Callable[[District], object]] = {
     "survey response removed": lambda d: SurveyResponse.objects.filter(
         pk=SurveyResponse.objects.filter(survey__district=d).values("pk")[:1]
     ).delete(),
+    # Balance results are written by the engine with COPY, not through the ORM.
+    "result recomputed": lambda d: balance_recompute(districts=[d], year=DEMO_YEAR, force=True),
+    "school version edited": lambda d: SchoolVersion.objects.filter(school__district=d).update(name="改名"),
+    "school added": lambda d: School.objects.create(district=d, code="1301889999"),
+    "statistics event recorded": lambda d: _approve_again(d),
+    "plan area renamed": lambda d: PlanArea.objects.filter(pk=PlanArea.objects.values("pk")[:1]).update(name="新领域"),
+    "progress item removed": lambda d: ProgressItem.objects.filter(
+        pk=ProgressItem.objects.filter(progress__plan__school__district=d).values("pk")[:1]
+    ).delete(),
 }
+
+# The data part alone, through each of its two ways (stored versions on PostgreSQL, the rows
+# hashed elsewhere): assessment data and the district's own row are read apart from it.
+APART = ("district renamed", "assessment entry", "problem", "survey threshold", "survey response removed")
+DATA_CHANGES = [c for c in CHANGES if c not in APART]
 
 
 @pytest.mark.parametrize("change", CHANGES, ids=list(CHANGES))
@@ -90,6 +114,40 @@ def test_every_kind_of_change_a_report_shows_gives_a_new_fingerprint(demo: Distr
     CHANGES[change](demo)
     demo.refresh_from_db()
     assert county_identity(demo) != before
+
+
+@pytest.mark.parametrize("way", ["stored", "hashed rows"])
+@pytest.mark.parametrize("change", DATA_CHANGES, ids=DATA_CHANGES)
+def test_both_ways_to_the_data_identity_see_every_change(demo: District, change: str, way: str) -> None:
+    def identity() -> str:
+        if way == "stored":
+            return stored_identity("county", demo, None, DEMO_YEAR)
+        return data_identity("county", demo, None, DEMO_YEAR, PROFILE)
+
+    before = identity()
+    CHANGES[change](demo)
+    assert identity() != before
+
+
+def test_a_recompute_with_unchanged_inputs_keeps_the_fingerprint(demo: District) -> None:
+    # The engine keeps unchanged results and only stamps its timestamps on the state row.
+    balance_recompute(districts=[demo], year=DEMO_YEAR)
+    before = county_identity(demo)
+    balance_recompute(districts=[demo], year=DEMO_YEAR)
+    assert county_identity(demo) == before
+
+
+def test_stored_versions_follow_a_school_and_its_year_only(demo: District) -> None:
+    mine, neighbour = list(School.objects.filter(district=demo).order_by("code")[:2])
+    school_before = stored_identity("school", demo, mine, DEMO_YEAR)
+    county_before = stored_identity("county", demo, None, DEMO_YEAR)
+    _save(AnnualStatistics.objects.get(school=neighbour, year=DEMO_YEAR))
+    assert stored_identity("school", demo, mine, DEMO_YEAR) == school_before
+    assert stored_identity("county", demo, None, DEMO_YEAR) != county_before
+    county_before = stored_identity("county", demo, None, DEMO_YEAR)
+    _save(AnnualStatistics.objects.get(school=mine, year=DEMO_YEAR - 1))  # the school report shows its history
+    assert stored_identity("school", demo, mine, DEMO_YEAR) != school_before
+    assert stored_identity("county", demo, None, DEMO_YEAR) == county_before
 
 
 def test_a_second_change_of_a_school_in_the_same_year_gives_a_new_fingerprint(demo: District) -> None:
