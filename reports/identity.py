@@ -64,6 +64,30 @@ TRACKED = (
         "plans_countytarget", "county_target", "cp.district_id", joins="JOIN plans_countyplan cp ON cp.id = r.plan_id"
     ),
     Tracked("plans_countyfigure", "county_figure", "r.district_id"),
+    # The assessment data the county report prints (what assessment.selectors.report_identity
+    # covers): entries and their evidence, problems, the survey and its responses, and the
+    # checklist in force, which follows the district's profiles and the checklist versions.
+    Tracked("assessment_itementry", "entry", "r.district_id", year="r.year"),
+    Tracked(
+        "assessment_itemevidence",
+        "evidence",
+        "e.district_id",
+        year="e.year",
+        joins="JOIN assessment_itementry e ON e.id = r.entry_id",
+    ),
+    Tracked("assessment_problem", "problem", "r.district_id", year="r.year"),
+    Tracked("assessment_survey", "survey", "r.district_id", year="r.year"),
+    Tracked(
+        "assessment_surveyresponse",
+        "response",
+        "sv.district_id",
+        year="sv.year",
+        joins="JOIN assessment_survey sv ON sv.id = r.survey_id",
+    ),
+    Tracked("assessment_checklistversion", "checklist", "0"),
+    Tracked("indicators_ruleprofile", "profile", "0"),
+    Tracked("indicators_ruleprofileversion", "profile_version", "0"),
+    Tracked("indicators_ruleprofile_districts", "district_profile", "r.district_id"),
 )
 
 

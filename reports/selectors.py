@@ -70,21 +70,23 @@ def report_identity(
 ) -> str:
     """The fingerprint of a report: everything its file shows.
 
-    Balance results, the staleness flag, the registry, the statistics, the approval record, the
-    school plans, their targets and progress, the county plan, its targets and figures: on
-    PostgreSQL through the versions the database keeps for them (reports.identity.stored_identity,
-    one small read), elsewhere read and hashed in one query (data_identity). Then the district's
-    own facts, the assessment data's identity and the report templates. Same inputs give the same
-    fingerprint, so the stored file is reused; any change the report would show gives a new one.
+    The district's own facts and the report templates; then the balance results, the staleness
+    flag, the registry, the statistics, the approval record, the school plans, their targets and
+    progress, the county plan, its targets and figures and the assessment data: on PostgreSQL
+    through the versions the database keeps for them (reports.identity.stored_identity, one small
+    read), elsewhere read and hashed (data_identity, and the assessment app's own identity). Same
+    inputs give the same fingerprint, so the stored file is reused; any change the report would
+    show gives a new one.
     """
     digest = hashlib.sha256()
     digest.update(f"{template_digest()}|{kind}|{fmt}|{year}|{profile_name}|".encode())
     digest.update(f"{district.pk}|{district.code}|{district.name}|{district.province}|".encode())
     digest.update(f"{district.resident_population}|".encode())
     if connection.vendor == "postgresql":
+        # The stored versions cover the assessment data too (reports.identity.TRACKED).
         digest.update(f"stored:{stored_identity(kind, district, school, year)}".encode())
-    else:
-        digest.update(data_identity(kind, district, school, year, profile_name).encode())
+        return digest.hexdigest()
+    digest.update(data_identity(kind, district, school, year, profile_name).encode())
     if kind == ReportKind.COUNTY:
         digest.update(f"assessment:{sections.assessment_identity(district, year, profile_name)}".encode())
     return digest.hexdigest()

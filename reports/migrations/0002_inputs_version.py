@@ -33,6 +33,7 @@ class Migration(migrations.Migration):
         ("indicators", "0002_default_profiles"),
         ("schools", "0002_import_job"),
         ("plans", "0003_planevent_changes"),
+        ("assessment", "0002_default_checklist"),
     ]
 
     operations = [

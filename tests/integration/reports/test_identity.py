@@ -11,7 +11,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from assessment.models import ItemEntry, Problem, Survey, SurveyResponse
+from assessment.models import ChecklistVersion, ItemEntry, Problem, Survey, SurveyResponse
 from core.identity import Part, identity_rows
 from indicators.models import BalanceState
 from indicators.services import balance_recompute
@@ -52,6 +52,14 @@ def _save(instance: object, **fields: object) -> None:
     for name, value in fields.items():
         setattr(instance, name, value)
     instance.save()  # type: ignore[attr-defined]
+
+
+def _new_checklist_version() -> None:
+    latest = ChecklistVersion.objects.filter(profile__name=PROFILE).order_by("-version").first()
+    assert latest is not None, "the default profile has a checklist"
+    latest.pk = None
+    latest.version += 1
+    latest.save()
 
 
 def _approve_again(d: District) -> None:
@@ -96,6 +104,7 @@ CHANGES: dict[str, Callable[[District], object]] = {
     "school version edited": lambda d: SchoolVersion.objects.filter(school__district=d).update(name="改名"),
     "school added": lambda d: School.objects.create(district=d, code="1301889999"),
     "statistics event recorded": lambda d: _approve_again(d),
+    "checklist version added": lambda d: _new_checklist_version(),
     "plan area renamed": lambda d: PlanArea.objects.filter(pk=PlanArea.objects.values("pk")[:1]).update(name="新领域"),
     "progress item removed": lambda d: ProgressItem.objects.filter(
         pk=ProgressItem.objects.filter(progress__plan__school__district=d).values("pk")[:1]
@@ -104,7 +113,15 @@ CHANGES: dict[str, Callable[[District], object]] = {
 
 # The data part alone, through each of its two ways (stored versions on PostgreSQL, the rows
 # hashed elsewhere): assessment data and the district's own row are read apart from it.
-APART = ("district renamed", "assessment entry", "problem", "survey threshold", "survey response removed")
+# (the hashed-rows way leaves these to the district row and the assessment app's own identity)
+APART = (
+    "district renamed",
+    "assessment entry",
+    "problem",
+    "survey threshold",
+    "survey response removed",
+    "checklist version added",
+)
 DATA_CHANGES = [c for c in CHANGES if c not in APART]
 
 
