@@ -2,20 +2,18 @@
 
 Numbers are written as the stored values (full precision) with an Excel number format that
 displays exactly the PDF's text (reports.content.Num), so a reader sees the same figures and
-can still compute with them.
+can still compute with them. Cells are written through core.cells (no text becomes a formula).
 """
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
+from core import cells
 from reports.content import Num
 
 HEADER_FILL = PatternFill("solid", fgColor="E8EDF2")
@@ -30,7 +28,7 @@ Cell = Num | str | int | float | None
 class _Sheet:
     """Writes titled tables one under the other on a worksheet."""
 
-    def __init__(self, ws: Worksheet, widths: Sequence[float] = ()) -> None:
+    def __init__(self, ws: Any, widths: Sequence[float] = ()) -> None:
         self.ws = ws
         self.row = 1
         for i, width in enumerate(widths, start=1):
@@ -57,25 +55,22 @@ class _Sheet:
 
     def _write(self, cells: Sequence[Cell], bad: Sequence[bool] = ()) -> None:
         for col, value in enumerate(cells, start=1):
-            cell = self.ws.cell(self.row, col)
             if isinstance(value, Num):
-                if value.value is None:
-                    cell.value = value.text
-                else:
-                    cell.value = value.value
+                cell = self.ws.cell(self.row, col, value.text if value.value is None else value.value)
+                if value.value is not None:
                     cell.number_format = value.fmt
             else:
-                cell.value = value
+                cell = self.ws.cell(self.row, col, value)
             if col - 1 < len(bad) and bad[col - 1]:
                 cell.font = RED
         self.row += 1
 
 
-def _sheet(wb: Workbook, title: str, widths: Sequence[float] = ()) -> _Sheet:
+def _sheet(wb: Any, title: str, widths: Sequence[float] = ()) -> _Sheet:
     return _Sheet(wb.create_sheet(title), widths)
 
 
-def _about(wb: Workbook, context: dict[str, Any]) -> None:
+def _about(wb: Any, context: dict[str, Any]) -> None:
     ws = wb.active
     assert ws is not None
     ws.title = "说明"
@@ -96,7 +91,7 @@ def _about(wb: Workbook, context: dict[str, Any]) -> None:
         sheet.line("注意", "含未审核数据,结果为预览")
 
 
-def _approvals(wb: Workbook, rows: list[dict[str, str]]) -> None:
+def _approvals(wb: Any, rows: list[dict[str, str]]) -> None:
     sheet = _sheet(wb, "审核记录", (34, 14, 12, 20, 18, 40))
     sheet.table(
         ["学校", "标识码", "操作", "操作人", "时间", "说明"],
@@ -106,7 +101,7 @@ def _approvals(wb: Workbook, rows: list[dict[str, str]]) -> None:
 
 def county_workbook(context: dict[str, Any]) -> bytes:
     """The county report's tables: 基本情况, 资源配置, 差距, 差异系数, 计算明细, 问题清单, 规划, 审核记录."""
-    wb = Workbook()
+    wb = cells.workbook()
     _about(wb, context)
     facts = context["facts"]
     sheet = _sheet(wb, "基本情况", (22, 10, 10, 10, 10))
@@ -250,7 +245,7 @@ def county_workbook(context: dict[str, Any]) -> bytes:
 
 def school_workbook(context: dict[str, Any]) -> bytes:
     """The school report's tables: 概况, 历年指标, 差距, 规划, 审核记录."""
-    wb = Workbook()
+    wb = cells.workbook()
     _about(wb, context)
     school = context["school"]
     sheet = _sheet(wb, "学校概况", (22, 40))
@@ -311,7 +306,5 @@ def _year_cells(cells: Sequence[dict[str, Any]]) -> list[Cell]:
     return [value for c in cells for value in (c["target"], c["actual"], c["mark"])]
 
 
-def _save(wb: Workbook) -> bytes:
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+def _save(wb: Any) -> bytes:
+    return cells.to_bytes(wb)

@@ -4,8 +4,11 @@ Pure: no database. `read_table` turns the bytes of an upload (XLSX or CSV) into 
 cells with their spreadsheet coordinates, after refusing what must never reach openpyxl (not a
 spreadsheet, a password-protected or legacy file, a zip bomb, an XML document type declaration)
 and with limits on rows and columns. Formula cells and merged header cells are noted on the table
-so that the checker can name them. `write_workbook` writes the same format (template and export);
-`marked_copy` returns a copy of an upload with the bad cells filled and commented.
+so that the checker can name them: a formula is a cell stored as a formula, not text that begins
+with "=" (a school may be named "=HYPERLINK(…)"; its name is text and is read as typed).
+`write_workbook` writes the same format (template and export); `marked_copy` returns a copy of an
+upload with the bad cells filled and commented. Both write through core.cells, so no text comes
+out as a live formula.
 
 Every message is a Chinese source string for gettext.
 """
@@ -24,13 +27,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
-from openpyxl.cell import WriteOnlyCell
+from openpyxl import load_workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from core import cells
 from schools.fields import AREA_TYPES, OWNERSHIPS, SCHOOL_FIELDS, SCHOOL_TYPES, STAT_FIELD_BY_KEY, STAT_FIELDS
 
 # --- limits ------------------------------------------------------------------------------------
@@ -111,8 +114,8 @@ def column_header(key: str) -> str:
     return SCHOOL_FIELDS.get(key) or EXTRA_COLUMNS[key]
 
 
-def _is_header(cells: Sequence[Any]) -> bool:
-    keys = {HEADER_KEYS.get(normalise_header(c)) for c in cells if isinstance(c, str)}
+def _is_header(row: Sequence[Any]) -> bool:
+    keys = {HEADER_KEYS.get(normalise_header(c)) for c in row if isinstance(c, str)}
     keys.discard(None)
     return "school_code" in keys or len(keys) >= 3
 
@@ -239,16 +242,30 @@ def _merged_ranges(archive: zipfile.ZipFile, path: str) -> list[str]:
     return [m.group(1).decode() for m in _MERGE_REF.finditer(data)]
 
 
-def _formula_text(value: Any) -> str | None:
-    """The formula of a cell read with data_only=False, or None for a plain value."""
-    if isinstance(value, str) and value.startswith("=") and len(value) > 1:
-        return value
+def _formula_text(value: Any) -> str:
+    """The formula of a cell stored as a formula (data_type "f", read with data_only=False)."""
+    if isinstance(value, str):
+        return value if value.startswith("=") else f"={value}"
     text = getattr(value, "text", None)  # ArrayFormula
     if isinstance(text, str):
         return text if text.startswith("=") else f"={text}"
-    if type(value).__name__ == "DataTableFormula":
-        return "=TABLE()"
-    return None
+    return "=TABLE()"  # DataTableFormula
+
+
+def _sheet_rows(sheet: Any) -> Iterator[tuple[int, list[Any], set[int]]]:
+    """Each row of a read-only sheet (numbered from 1): its values, formulas as their text, and the
+    column indexes of the formula cells. A formula is a cell stored as one; text that merely
+    begins with "=" (a school named "=HYPERLINK(…)") is a value like any other."""
+    for number, row in enumerate(sheet.iter_rows(), start=1):
+        values: list[Any] = []
+        formulas: set[int] = set()
+        for index, cell in enumerate(row):
+            if cell.data_type == "f":
+                formulas.add(index)
+                values.append(_formula_text(cell.value))
+            else:
+                values.append(cell.value)
+        yield number, values, formulas
 
 
 def _read_xlsx(data: bytes) -> Table:
@@ -303,16 +320,16 @@ def _read_sheet(sheet: Any) -> Table | None:
     # Forget the declared used range: rows then come as long as their last cell, not padded to
     # a range that a styled cell far to the right (or a hostile file) may stretch to XFD.
     sheet.reset_dimensions()
-    for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
+    for number, row, formula_columns in _sheet_rows(sheet):
         if header is None:
             if number > MAX_HEADER_SCAN:
                 return None
-            if _is_header(cells):
-                header, header_row = _trimmed(cells), number
+            if _is_header(row):
+                header, header_row = _trimmed(row), number
                 if len(header) > MAX_COLUMNS:
                     raise FileRejected(_("列数过多:表头超过 %(n)s 列") % {"n": MAX_COLUMNS})
             continue
-        values = _trimmed(cells)
+        values = _trimmed(row)
         if not values:
             continue
         if len(values) > MAX_COLUMNS:
@@ -320,9 +337,8 @@ def _read_sheet(sheet: Any) -> Table | None:
         if len(rows) >= MAX_ROWS:
             raise FileRejected(_("行数过多:超过 %(n)s 行数据,请分批导入") % {"n": MAX_ROWS})
         for index, value in enumerate(values):
-            formula = _formula_text(value)
-            if formula is not None:
-                formulas[(number, index)] = formula
+            if index in formula_columns:
+                formulas[(number, index)] = value
                 values[index] = None
             elif isinstance(value, str) and len(value) > MAX_CELL_CHARS:
                 values[index] = value[:MAX_CELL_CHARS]
@@ -339,12 +355,12 @@ def _read_sheet(sheet: Any) -> Table | None:
     )
 
 
-def _trimmed(cells: Sequence[Any]) -> list[Any]:
+def _trimmed(row: Sequence[Any]) -> list[Any]:
     """The cells up to the last one with a value (empty strings count as empty)."""
-    end = len(cells)
-    while end and (cells[end - 1] is None or cells[end - 1] == ""):
+    end = len(row)
+    while end and (row[end - 1] is None or row[end - 1] == ""):
         end -= 1
-    return list(cells[:end])
+    return list(row[:end])
 
 
 def _decode_csv(data: bytes) -> str:
@@ -382,14 +398,14 @@ def _read_csv(data: bytes, name: str) -> Table:
     if len(header) > MAX_COLUMNS:
         raise FileRejected(_("列数过多:表头超过 %(n)s 列") % {"n": MAX_COLUMNS})
     body: list[tuple[int, list[Any]]] = []
-    for number, cells in enumerate(rows[header_index + 1 :], start=header_index + 2):
-        if not any(c.strip() for c in cells):
+    for number, line in enumerate(rows[header_index + 1 :], start=header_index + 2):
+        if not any(c.strip() for c in line):
             continue
-        if len(cells) > MAX_COLUMNS:
+        if len(line) > MAX_COLUMNS:
             raise FileRejected(_("列数过多:第 %(row)s 行超过 %(n)s 列") % {"row": number, "n": MAX_COLUMNS})
         if len(body) >= MAX_ROWS:
             raise FileRejected(_("行数过多:超过 %(n)s 行数据,请分批导入") % {"n": MAX_ROWS})
-        body.append((number, [c[:MAX_CELL_CHARS] for c in cells]))
+        body.append((number, [c[:MAX_CELL_CHARS] for c in line]))
     return Table(
         sheet=name,
         headers=[normalise_header(h) for h in header],
@@ -472,7 +488,7 @@ def write_workbook(
     `rows` are dicts of COLUMN_KEYS to plain values (enumerations as Chinese labels, county_run
     as 是/否); `blank_rows` more rows get the drop-downs for new schools.
     """
-    workbook = Workbook()
+    workbook = cells.workbook()
     sheet = workbook.active
     sheet.title = sheet_title
     sheet.append([column_header(k) for k in COLUMN_KEYS])
@@ -513,9 +529,7 @@ def write_workbook(
             for cell in column:
                 if isinstance(cell.value, float):
                     cell.number_format = spec.number_format
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    return cells.to_bytes(workbook)
 
 
 def _cell_value(key: str, value: Any) -> Any:
@@ -571,14 +585,14 @@ def marked_copy(data: bytes, name: str, sheet_title: str, marks: Sequence[Mark],
     by_cell: dict[tuple[int, int], list[str]] = {}
     for mark in marks:
         by_cell.setdefault((mark.row, mark.column or 0), []).append(mark.message)
-    out = Workbook(write_only=True)
+    out = cells.workbook(write_only=True)
     target = out.create_sheet(_safe_title(sheet_title))
-    for number, cells in _source_rows(data, name, sheet_title):
-        width = max(len(cells), max((c + 1 for (r, c) in by_cell if r == number), default=0))
+    for number, values in _source_rows(data, name, sheet_title):
+        width = max(len(values), max((c + 1 for (r, c) in by_cell if r == number), default=0))
         row = []
         for index in range(width):
-            value = cells[index] if index < len(cells) else None
-            cell = WriteOnlyCell(target, value=value)
+            value = values[index] if index < len(values) else None
+            cell = cells.new_cell(target, value)  # a formula's text stays text
             messages = by_cell.get((number, index))
             if messages:
                 cell.fill = ERROR_FILL
@@ -592,9 +606,7 @@ def marked_copy(data: bytes, name: str, sheet_title: str, marks: Sequence[Mark],
     errors.append([_("序号"), _("错误")])
     for index, line in enumerate(summary, start=1):
         errors.append([index, line])
-    buffer = io.BytesIO()
-    out.save(buffer)
-    return buffer.getvalue()
+    return cells.to_bytes(out)
 
 
 def _safe_title(title: str) -> str:
@@ -604,28 +616,21 @@ def _safe_title(title: str) -> str:
 def _source_rows(data: bytes, name: str, sheet_title: str) -> Iterator[tuple[int, list[Any]]]:
     """Every row (numbered from 1, empty ones skipped) of the data sheet of an upload, formulas as text."""
     if sniff(data, name) == "csv":
-        for number, cells in enumerate(csv_rows(data), start=1):
-            if any(c.strip() for c in cells):
-                yield number, list(cells)
+        for number, line in enumerate(csv_rows(data), start=1):
+            if any(c.strip() for c in line):
+                yield number, list(line)
         return
     check_zip(data)
     workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     try:
         sheet = workbook[sheet_title]
         sheet.reset_dimensions()
-        for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
-            values = _trimmed(cells)[:MAX_COLUMNS]
+        for number, row, _formulas in _sheet_rows(sheet):
+            values = _trimmed(row)[:MAX_COLUMNS]
             if values:
-                yield number, [_copyable(c) for c in values]
+                yield number, values
     finally:
         workbook.close()
-
-
-def _copyable(value: Any) -> Any:
-    formula = _formula_text(value)
-    if formula is not None and not isinstance(value, str):
-        return formula
-    return value
 
 
 __all__ = [
