@@ -5,13 +5,14 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
-from bench import import_bench, load, recompute, report
+from bench import import_bench, load, outage, recompute, report
 
 BENCHES: dict[str, Callable[[list[str]], int]] = {
     "recompute": recompute.main,
     "load": load.main,
     "import": import_bench.main,
     "report": report.main,
+    "outage": outage.main,
 }
 
 

@@ -290,7 +290,9 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def gunicorn(url: str, workers: int, threads: int, workdir: Path) -> Iterator[Server]:
+def gunicorn(url: str, workers: int, threads: int, workdir: Path, **env: str) -> Iterator[Server]:
+    """gunicorn on a free port of 127.0.0.1; `env` adds to the server's environment (bench/outage.py
+    points REDIS_URL at a closed port)."""
     port = _free_port()
     log = workdir / f"gunicorn-{workers}x{threads}.log"
     exe = Path(sys.executable).parent / "gunicorn"
@@ -315,7 +317,7 @@ def gunicorn(url: str, workers: int, threads: int, workdir: Path) -> Iterator[Se
     ]
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            cmd, cwd=ROOT, env=_server_env(url), stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            cmd, cwd=ROOT, env=_server_env(url, **env), stdout=out, stderr=subprocess.STDOUT, start_new_session=True
         )
     server = Server(proc, port, workers, threads, log)
     try:
