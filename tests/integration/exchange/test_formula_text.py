@@ -93,7 +93,9 @@ def county(media_root: Path) -> District:
     # Returned with a reason: the reports' approval record shows it.
     services.statistics_reopen(stats=second.statistics.get(year=YEAR), user=None, reason=REASON)
     plan = plan_services.plan_create(school=first, start_year=YEAR, title=PLUS, user=None)
-    goal = plan_services.goal_save(plan=plan, area=PlanArea.objects.get_or_create(name="教学")[0], title=AT, measures=MINUS)
+    goal = plan_services.goal_save(
+        plan=plan, area=PlanArea.objects.get_or_create(name="教学")[0], title=AT, measures=MINUS
+    )
     plan_services.target_save(goal=goal, name=AT, unit="=元", values={str(YEAR): "5"})
     county_plan = plan_services.county_plan_save(district=district, start_year=YEAR, title=PLUS, notes=LINK)
     plan_services.county_target_set(plan=county_plan, kind="enrolment_rate", year=YEAR, value="99")
@@ -120,7 +122,7 @@ def test_the_district_template_export_and_school_workbook_hold_no_formula(county
         assert found[LINK].value == LINK
     sheet = load_workbook(io.BytesIO(exchange.export_workbook(county, YEAR)))[exchange.SHEET_TITLE]
     headers = [c.value for c in sheet[1]]
-    row = {h: c for h, c in zip(headers, sheet[2], strict=False)}
+    row = dict(zip(headers, sheet[2], strict=False))
     code = row[spreadsheet.column_header("school_code")]
     students = row[spreadsheet.column_header("students_primary")]
     assert code.value == f"{DISTRICT}0001" and code.data_type == "s" and not code.quotePrefix  # a code is text
