@@ -190,7 +190,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.prune_reports",
         "schedule": 60 * 60 * 24,
     },
+    "requeue-interrupted-reports": {
+        "task": "reports.tasks.requeue_interrupted_reports",
+        "schedule": 60,
+    },
 }
+# A worker renews a rendering report's heartbeat this often; a heartbeat older than the second
+# figure means the render was interrupted, and the job is queued again (reports.services).
+REPORT_HEARTBEAT_SECONDS = envint("REPORT_HEARTBEAT_SECONDS", 5)
+REPORT_HEARTBEAT_STALE_SECONDS = envint("REPORT_HEARTBEAT_STALE_SECONDS", 30)
 # Days a superseded report keeps its file (the newest of each report is always kept).
 REPORT_KEEP_DAYS = envint("REPORT_KEEP_DAYS", 30)
 

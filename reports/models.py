@@ -5,6 +5,11 @@ report_identity): the stored balance results, the rule-profile version, the regi
 approval record, the plans, the assessment data and the report templates. A request whose
 fingerprint matches a finished job is answered with that job's file at once; changed inputs
 give a new fingerprint and so a new render.
+
+A rendering job's `heartbeat_at` is renewed every few seconds by the worker rendering it. A
+heartbeat that stopped means the worker died mid-render (killed, out of memory, its machine
+restarted): reports.services then queues the job again (on the next request for it, when a worker
+starts and from the catch-up beat job), and the page says so. `attempts` counts the renders started.
 """
 
 from __future__ import annotations
@@ -61,6 +66,9 @@ class ReportJob(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    queued_at = models.DateTimeField(null=True, blank=True)  # the last time its task was sent
+    heartbeat_at = models.DateTimeField(null=True, blank=True)  # renewed while a worker renders it
+    attempts = models.PositiveSmallIntegerField(default=0)  # renders started
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -5,9 +5,14 @@ Rules:
   and answers with the finished job of that fingerprint when its file exists, at once; an equal
   request already queued or rendering is joined, not duplicated.
 - Changed inputs make a new job, rendered by a Celery worker (reports.tasks.render_report).
-- A render that fails leaves the job `failed` with a reason the page shows; a job stuck in
-  queued/rendering for longer than STUCK_AFTER (a lost worker) is failed and replaced by the
-  next request.
+- A render that fails leaves the job `failed` with a reason the page shows.
+- A worker that dies mid-render (killed with its children, out of memory) leaves the job
+  `rendering` with a heartbeat that stopped (the worker renews `heartbeat_at` every
+  REPORT_HEARTBEAT_SECONDS while it renders). Such a job is queued again, with the reason
+  INTERRUPTED shown on the page, by the next request for it, by a worker that starts and by the
+  catch-up beat job (reports_requeue_interrupted); after MAX_ATTEMPTS renders it is failed. A
+  render claims its job first (a conditional UPDATE), so a task delivered twice renders once. A
+  job queued for longer than STUCK_AFTER (its message lost with a Redis restart) is sent again.
 - Files live under MEDIA_ROOT/reports/ (no URL; sent only by the download view), named by
   fingerprint. The newest report of each kind, format, district, school, year and profile keeps
   its file; superseded ones lose it after REPORT_KEEP_DAYS (reports_prune, run daily).
@@ -18,8 +23,10 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -28,8 +35,10 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from reports import pdf, selectors, xlsx
 from reports.models import ACTIVE_STATUSES, JobStatus, ReportFormat, ReportJob, ReportKind
@@ -40,13 +49,25 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-STUCK_AFTER = timedelta(minutes=15)
+STUCK_AFTER = timedelta(minutes=15)  # queued this long without a worker taking it: sent again
+MAX_ATTEMPTS = 3  # renders started before an interrupted job is failed rather than queued again
 TEMPLATES = {ReportKind.COUNTY: "reports/pdf/county.html", ReportKind.SCHOOL: "reports/pdf/school.html"}
 REPORTS_DIR = "reports"
 PROFILE_NOT_USED = "该区县未采用此评估规则"
 SCHOOL_REQUIRED = "学校报告需要选择学校"
-QUEUE_FAILED = "无法提交到渲染队列,请稍后重试"
-STUCK = "渲染超时未完成(渲染进程可能已中断),已重新排队"
+# Reasons stored on the job (Chinese, the data's language) and shown through the catalogue.
+QUEUE_FAILED = gettext_noop("无法提交到渲染队列,请稍后重试")
+INTERRUPTED = gettext_noop("渲染中断,已重新排队")
+INTERRUPTED_TOO_OFTEN = gettext_noop("渲染多次中断,已停止;请稍后重新生成或联系管理员")
+
+
+def heartbeat_seconds() -> float:
+    return float(getattr(settings, "REPORT_HEARTBEAT_SECONDS", 5))
+
+
+def heartbeat_stale_seconds() -> float:
+    """A rendering job whose heartbeat is older than this is taken as interrupted."""
+    return float(getattr(settings, "REPORT_HEARTBEAT_STALE_SECONDS", 30))
 
 
 # --- request ------------------------------------------------------------------------------------
@@ -85,10 +106,11 @@ def report_request(
         if reused is not None:
             return reused
         active = selectors.active_job(fingerprint)
-        if active is not None and not _stuck(active):
-            return active
         if active is not None:
-            _fail(active.pk, STUCK)
+            _recover(active, timezone.now())
+            active.refresh_from_db()
+            if active.status in ACTIVE_STATUSES:
+                return active
         job = ReportJob.objects.create(
             kind=kind,
             fmt=fmt,
@@ -98,14 +120,51 @@ def report_request(
             profile_name=profile_name,
             fingerprint=fingerprint,
             requested_by=user,
+            queued_at=timezone.now(),
         )
         transaction.on_commit(partial(_enqueue, job.pk))
     return job
 
 
-def _stuck(job: ReportJob) -> bool:
-    since = job.started_at or job.created_at
-    return timezone.now() - since > STUCK_AFTER
+def _interrupted(now: datetime) -> Q:
+    """Rendering jobs whose worker stopped beating."""
+    stale = now - timedelta(seconds=heartbeat_stale_seconds())
+    return Q(status=JobStatus.RENDERING) & (
+        Q(heartbeat_at__lt=stale) | Q(heartbeat_at__isnull=True, started_at__lt=stale)
+    )
+
+
+def _lost(now: datetime) -> Q:
+    """Queued jobs whose task no worker has taken for STUCK_AFTER (its message may be gone)."""
+    return Q(status=JobStatus.QUEUED, queued_at__lt=now - STUCK_AFTER)
+
+
+def _recover(job: ReportJob, now: datetime) -> bool:
+    """Queue an interrupted or lost job again (or fail it after MAX_ATTEMPTS); True if it was."""
+    candidates = ReportJob.objects.filter(pk=job.pk).filter(_interrupted(now) | _lost(now))
+    if job.attempts >= MAX_ATTEMPTS:
+        return bool(
+            candidates.update(status=JobStatus.FAILED, reason=INTERRUPTED_TOO_OFTEN, finished_at=now, progress=0)
+        )
+    # Conditional on the state just read: a heartbeat renewed meanwhile keeps the job where it is.
+    requeued = candidates.filter(status=job.status, heartbeat_at=job.heartbeat_at).update(
+        status=JobStatus.QUEUED,
+        progress=0,
+        queued_at=now,
+        reason=INTERRUPTED if job.status == JobStatus.RENDERING else job.reason,
+    )
+    if requeued:
+        log.warning("report job %s: interrupted or lost, queued again", job.pk)
+        transaction.on_commit(partial(_enqueue, job.pk))
+    return bool(requeued)
+
+
+def reports_requeue_interrupted(*, now: datetime | None = None) -> int:
+    """Queue again every job whose render was interrupted or whose task was lost (the catch-up
+    beat job, and every worker when it starts). Returns how many were queued again or failed."""
+    now = now or timezone.now()
+    jobs = ReportJob.objects.filter(_interrupted(now) | _lost(now)).only("status", "reason", "attempts", "heartbeat_at")
+    return sum(_recover(job, now) for job in jobs)
 
 
 def _enqueue(job_id: int) -> None:
@@ -163,30 +222,31 @@ def report_render(*, job_id: int) -> ReportJob:
     job = ReportJob.objects.select_related("district", "school").get(pk=job_id)
     if job.status == JobStatus.DONE and job.file and (Path(settings.MEDIA_ROOT) / job.file).is_file():
         return job
+    if not _claim(job.pk):
+        job.refresh_from_db()  # another worker renders it (a task delivered twice), or it gave up
+        return job
     started = time.perf_counter()
-    ReportJob.objects.filter(pk=job.pk).update(
-        status=JobStatus.RENDERING, progress=5, started_at=timezone.now(), reason=""
-    )
     try:
-        fingerprint = selectors.report_identity(
-            kind=job.kind,
-            fmt=job.fmt,
-            district=job.district,
-            school=job.school,
-            year=job.year,
-            profile_name=job.profile_name,
-        )
-        data, pages = render_document(
-            kind=job.kind,
-            fmt=job.fmt,
-            district=job.district,
-            school=job.school,
-            year=job.year,
-            profile_name=job.profile_name,
-            progress=partial(_progress, job.pk),
-            expected_pages=selectors.expected_pages(job),
-        )
-        relative = store_file(fingerprint, job.fmt, data)
+        with _heartbeat(job.pk):
+            fingerprint = selectors.report_identity(
+                kind=job.kind,
+                fmt=job.fmt,
+                district=job.district,
+                school=job.school,
+                year=job.year,
+                profile_name=job.profile_name,
+            )
+            data, pages = render_document(
+                kind=job.kind,
+                fmt=job.fmt,
+                district=job.district,
+                school=job.school,
+                year=job.year,
+                profile_name=job.profile_name,
+                progress=partial(_progress, job.pk),
+                expected_pages=selectors.expected_pages(job),
+            )
+            relative = store_file(fingerprint, job.fmt, data)
     except DatabaseError:
         raise  # the task retries
     except (selectors.ReportUnavailable, ValidationError) as error:
@@ -204,9 +264,50 @@ def report_render(*, job_id: int) -> ReportJob:
             pages=pages,
             render_seconds=round(time.perf_counter() - started, 3),
             finished_at=timezone.now(),
+            reason="",
         )
     job.refresh_from_db()
     return job
+
+
+def _claim(job_id: int) -> bool:
+    """Mark the job rendering by this worker, unless another worker renders it (its heartbeat is
+    fresh) or it has been started MAX_ATTEMPTS times. One conditional UPDATE: of two deliveries
+    of the same task, one claims the job."""
+    now = timezone.now()
+    rendering_elsewhere = Q(
+        status=JobStatus.RENDERING, heartbeat_at__gte=now - timedelta(seconds=heartbeat_stale_seconds())
+    )
+    claimed = (
+        ReportJob.objects.filter(pk=job_id, attempts__lt=MAX_ATTEMPTS)
+        .exclude(rendering_elsewhere)
+        .update(status=JobStatus.RENDERING, progress=5, started_at=now, heartbeat_at=now, attempts=F("attempts") + 1)
+    )
+    return bool(claimed)
+
+
+@contextmanager
+def _heartbeat(job_id: int) -> Iterator[None]:
+    """Renew the job's heartbeat every REPORT_HEARTBEAT_SECONDS from a thread while the block runs
+    (WeasyPrint may lay out for a while between two progress reports)."""
+    stop = threading.Event()
+
+    def beat() -> None:
+        try:
+            while not stop.wait(heartbeat_seconds()):
+                ReportJob.objects.filter(pk=job_id, status=JobStatus.RENDERING).update(heartbeat_at=timezone.now())
+        except Exception:  # a missed beat only lets another worker take the job over
+            log.warning("report job %s: heartbeat failed", job_id, exc_info=True)
+        finally:
+            connection.close()  # this thread's own connection
+
+    thread = threading.Thread(target=beat, name=f"report-heartbeat-{job_id}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=30)
 
 
 def _message(error: Exception) -> str:
@@ -216,7 +317,9 @@ def _message(error: Exception) -> str:
 
 
 def _progress(job_id: int, percent: int) -> None:
-    ReportJob.objects.filter(pk=job_id, status=JobStatus.RENDERING).update(progress=min(percent, 99))
+    ReportJob.objects.filter(pk=job_id, status=JobStatus.RENDERING).update(
+        progress=min(percent, 99), heartbeat_at=timezone.now()
+    )
 
 
 def _fail(job_id: int, reason: str) -> None:

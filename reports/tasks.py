@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task  # untyped: see the mypy override for celery in pyproject.toml
-from celery.signals import worker_init, worker_process_init
+from celery.signals import worker_init, worker_process_init, worker_ready
 from django.db import DatabaseError
 
 from reports import pdf, services
+
+log = logging.getLogger(__name__)
 
 
 @shared_task(bind=True, autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=3, acks_late=True)
@@ -20,6 +24,24 @@ def prune_reports() -> str:
     """Daily: delete the files of superseded reports (reports.services.reports_prune)."""
     result = services.reports_prune()
     return f"{result.jobs_cleared} cleared, {result.files_deleted} files, {result.bytes_freed} bytes"
+
+
+@shared_task
+def requeue_interrupted_reports() -> int:
+    """Catch-up (beat, every minute): queue again the renders whose worker died mid-way."""
+    return services.reports_requeue_interrupted()
+
+
+@worker_ready.connect
+def requeue_on_start(**_kwargs: object) -> None:
+    """A worker that (re)starts takes up the renders a dead worker left, without waiting for beat."""
+    try:
+        count = services.reports_requeue_interrupted()
+    except Exception:  # the worker must start; the beat job will try again
+        log.warning("could not look for interrupted reports at start", exc_info=True)
+        return
+    if count:
+        log.warning("%s interrupted report job(s) queued again", count)
 
 
 @worker_process_init.connect

@@ -129,7 +129,8 @@ def job_status(request: HttpRequest, pk: int) -> JsonResponse:
             "status": job.status,
             "status_label": str(job.get_status_display()),
             "progress": job.progress,
-            "reason": job.reason,
+            # Reasons the service stores are catalogue strings (INTERRUPTED …); others pass unchanged.
+            "reason": _(job.reason) if job.reason else "",
             "pages": job.pages,
             "size": job.size,
             "download_url": reverse("reports:job_download", args=[job.pk])

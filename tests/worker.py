@@ -136,8 +136,10 @@ class CeleryWorker:
         redis_url: str,
         log_path: Path,
         extra_env: Mapping[str, str] | None = None,
+        pool: str = "solo",
     ) -> None:
         self.log_path = log_path
+        self.pool = pool  # "prefork" as production runs it: a main process and one child
         self.env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url, "PYTHONUNBUFFERED": "1"}
         self.env.update(extra_env or {})
         # Not the test process's marker: the worker must not think it is a test run.
@@ -152,7 +154,7 @@ class CeleryWorker:
             "-A",
             "balance",
             "worker",
-            "--pool=solo",
+            f"--pool={self.pool}",
             "--concurrency=1",
             "-l",
             "info",
@@ -205,6 +207,31 @@ class CeleryWorker:
                 process.wait(timeout=10)
         # Anything the worker started and left behind in its group.
         self._signal_group(pgid, signal.SIGKILL)
+
+    def pids(self) -> list[int]:
+        """The worker's main process and every process under it (the prefork pool's children)."""
+        if self.process is None:
+            return []
+        parents: dict[int, int] = {}
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                with suppress(OSError, IndexError, ValueError):
+                    parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        found = [self.process.pid]
+        for pid in found:  # grows while it is walked: children, then theirs
+            found += [child for child, parent in parents.items() if parent == pid and child not in found]
+        return found
+
+    def kill(self) -> list[int]:
+        """SIGKILL the main process and its children, each by its PID, as an out-of-memory killer or
+        a crashed machine would stop them (no warm shutdown, nothing acknowledged). Returns the PIDs."""
+        pids = self.pids()
+        for pid in pids:
+            with suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        if self.process is not None:
+            self.process.wait(timeout=10)
+        return pids
 
     @staticmethod
     def _signal_group(pgid: int, sig: signal.Signals) -> None:

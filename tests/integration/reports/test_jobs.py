@@ -128,20 +128,79 @@ def test_a_failing_render_leaves_the_job_failed_with_its_reason(
     assert job.file == ""
 
 
-def test_a_job_stuck_in_rendering_is_replaced_by_the_next_request(
+def stop_heartbeat(job: ReportJob, *, attempts: int = 1) -> None:
+    """What a worker killed mid-render leaves: the job rendering, its heartbeat no longer renewed."""
+    stopped = timezone.now() - timedelta(seconds=services.heartbeat_stale_seconds() + 1)
+    ReportJob.objects.filter(pk=job.pk).update(
+        status=JobStatus.RENDERING, started_at=stopped, heartbeat_at=stopped, progress=40, attempts=attempts
+    )
+
+
+def test_an_interrupted_render_is_queued_again_by_the_next_request_and_the_page_says_so(
     demo: District, renders: list[dict[str, Any]], django_capture_on_commit_callbacks: Any
 ) -> None:
     with mock.patch("reports.services._enqueue"):
-        stuck = requested(demo, django_capture_on_commit_callbacks)
-    assert stuck.status == JobStatus.QUEUED
-    assert request(demo).pk == stuck.pk  # an equal request joins the queued job
-    ReportJob.objects.filter(pk=stuck.pk).update(
-        status=JobStatus.RENDERING, started_at=timezone.now() - services.STUCK_AFTER - timedelta(minutes=1)
-    )
-    fresh = requested(demo, django_capture_on_commit_callbacks)
-    stuck.refresh_from_db()
-    assert fresh.pk != stuck.pk and fresh.status == JobStatus.DONE
-    assert stuck.status == JobStatus.FAILED and "超时" in stuck.reason
+        job = requested(demo, django_capture_on_commit_callbacks)
+    assert job.status == JobStatus.QUEUED
+    assert request(demo).pk == job.pk  # an equal request joins the queued job
+    stop_heartbeat(job)
+    with mock.patch("reports.services._enqueue") as enqueue:
+        again = requested(demo, django_capture_on_commit_callbacks)
+    assert again.pk == job.pk and again.status == JobStatus.QUEUED and again.progress == 0
+    assert again.reason == services.INTERRUPTED and enqueue.call_args.args == (job.pk,)
+    bureau = user("bureau_demo", Role.BUREAU, district=demo)
+    status = bureau.get(reverse("reports:job_status", args=[job.pk]), HTTP_ACCEPT_LANGUAGE="en").json()
+    assert status["reason"] == "Interrupted, queued again"
+    page = bureau.get(reverse("reports:district_reports", args=[demo.code]))
+    assert "渲染中断,已重新排队" in page.content.decode()
+    done = services.report_render(job_id=job.pk)
+    assert done.status == JobStatus.DONE and done.reason == "" and done.attempts == 2 and len(renders) == 1
+
+
+def test_a_render_whose_worker_still_beats_is_joined_not_queued_again(
+    demo: District, renders: list[dict[str, Any]], django_capture_on_commit_callbacks: Any
+) -> None:
+    with mock.patch("reports.services._enqueue"):
+        job = requested(demo, django_capture_on_commit_callbacks)
+    ReportJob.objects.filter(pk=job.pk).update(status=JobStatus.RENDERING, heartbeat_at=timezone.now(), attempts=1)
+    with mock.patch("reports.services._enqueue") as enqueue:
+        assert request(demo).pk == job.pk
+    assert not enqueue.called
+    # The same task delivered a second time (visibility timeout) finds it claimed: no second render.
+    assert services.report_render(job_id=job.pk).status == JobStatus.RENDERING
+    assert renders == []
+
+
+def test_the_catch_up_job_queues_interrupted_renders_and_gives_up_after_max_attempts(
+    demo: District, renders: list[dict[str, Any]], django_capture_on_commit_callbacks: Any
+) -> None:
+    with mock.patch("reports.services._enqueue"):
+        first = requested(demo, django_capture_on_commit_callbacks)
+        second = requested(demo, django_capture_on_commit_callbacks, fmt="xlsx")
+    stop_heartbeat(first)
+    stop_heartbeat(second, attempts=services.MAX_ATTEMPTS)
+    with mock.patch("reports.services._enqueue") as enqueue, django_capture_on_commit_callbacks(execute=True):
+        assert services.reports_requeue_interrupted() == 2
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.status == JobStatus.QUEUED and first.reason == services.INTERRUPTED
+    assert [c.args for c in enqueue.call_args_list] == [(first.pk,)]
+    assert second.status == JobStatus.FAILED and second.reason == services.INTERRUPTED_TOO_OFTEN
+    assert services.report_render(job_id=second.pk).status == JobStatus.FAILED  # not claimed again
+    assert services.reports_requeue_interrupted() == 0
+
+
+def test_a_queued_job_whose_task_was_lost_is_sent_again(
+    demo: District, renders: list[dict[str, Any]], django_capture_on_commit_callbacks: Any
+) -> None:
+    with mock.patch("reports.services._enqueue"):
+        job = requested(demo, django_capture_on_commit_callbacks)
+    ReportJob.objects.filter(pk=job.pk).update(queued_at=timezone.now() - services.STUCK_AFTER - timedelta(minutes=1))
+    with mock.patch("reports.services._enqueue") as enqueue, django_capture_on_commit_callbacks(execute=True):
+        assert services.reports_requeue_interrupted() == 1
+    assert enqueue.call_args.args == (job.pk,)
+    job.refresh_from_db()
+    assert job.status == JobStatus.QUEUED and job.reason == ""
 
 
 def test_a_year_without_results_is_refused(demo: District) -> None:

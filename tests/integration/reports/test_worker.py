@@ -119,3 +119,83 @@ def test_a_worker_renders_the_report_and_the_same_request_reuses_it(
     assert again.pk == job.pk and again.status == JobStatus.DONE
     time.sleep(1)
     assert live_worker.count(RENDER) == tasks_before == 1
+
+
+def alive(pid: int) -> bool:
+    """The process runs (a killed child not yet reaped by init is a zombie: not running)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state not in ("Z", "X")
+
+
+STALE_SECONDS = 4  # the heartbeat's staleness, shortened for the test (production: 30 s)
+RECOVERY_BOUND = 120.0  # the issue: finished within two minutes of a worker being back
+
+
+def test_a_render_whose_whole_worker_was_killed_finishes_once_a_worker_is_back(
+    transactional_db: None, worker_redis_url: str, media_root: Path, tmp_path: Path, settings: object
+) -> None:
+    """A prefork worker (main process and child) killed by PID mid-render leaves the job rendering
+    with a heartbeat that stops; a worker started afterwards queues it again (worker_ready) and
+    renders it. Prints the time from the new worker being ready to the job done."""
+    settings.REPORT_HEARTBEAT_STALE_SECONDS = STALE_SECONDS  # type: ignore[attr-defined]
+    env = {
+        "MEDIA_ROOT": str(media_root),
+        "REPORT_HEARTBEAT_SECONDS": "1",
+        "REPORT_HEARTBEAT_STALE_SECONDS": str(STALE_SECONDS),
+    }
+
+    def worker(name: str) -> CeleryWorker:
+        return CeleryWorker(
+            database_url=database_url(connection.settings_dict),
+            redis_url=worker_redis_url,
+            log_path=tmp_path / f"{name}.log",
+            extra_env=env,
+            pool="prefork",
+        )
+
+    flush_redis(worker_redis_url)
+    first, second = worker("first"), worker("second")
+    try:
+        with live_broker(celery_app, worker_redis_url):
+            first.start()
+            district = build_county()
+            first.wait_until_idle()
+            job = request(district)
+            deadline = time.monotonic() + 60
+            while ReportJob.objects.filter(pk=job.pk, status=JobStatus.RENDERING).count() == 0:
+                assert time.monotonic() < deadline, f"the render never started:\n{first.log()[-3000:]}"
+                time.sleep(0.01)
+            killed = first.kill()
+            killed_at = time.monotonic()
+            job.refresh_from_db()
+            assert len(killed) >= 2, killed  # the main process and its pool child
+            assert job.status == JobStatus.RENDERING, "the render finished before the kill: nothing was tested"
+            assert not any(alive(pid) for pid in killed)
+            time.sleep(STALE_SECONDS + 1)  # the heartbeat has stopped since the kill
+            job.refresh_from_db()
+            assert job.status == JobStatus.RENDERING and job.attempts == 1
+
+            second.start()
+            ready_at = time.monotonic()
+            while True:
+                job.refresh_from_db()
+                if job.status in (JobStatus.DONE, JobStatus.FAILED):
+                    break
+                assert time.monotonic() - ready_at < RECOVERY_BOUND, f"not recovered:\n{second.log()[-3000:]}"
+                time.sleep(0.05)
+            done_at = time.monotonic()
+    finally:
+        first.stop()
+        second.stop()
+        print(f"--- second worker log, last 3000 characters ---\n{second.log()[-3000:]}")
+        flush_redis(worker_redis_url)
+    assert job.status == JobStatus.DONE, job.reason
+    assert job.attempts == 2 and job.reason == ""
+    assert (media_root / job.file).read_bytes().startswith(b"%PDF")
+    print(
+        f"recovery: job done {done_at - ready_at:.1f} s after the new worker was ready"
+        f" ({done_at - killed_at:.1f} s after the kill, of which {ready_at - killed_at:.1f} s waiting and starting)"
+    )
