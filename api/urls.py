@@ -14,7 +14,7 @@ from rest_framework.throttling import AnonRateThrottle
 from assessment.problems.api import ProblemViewSet
 from assessment.survey.api import SurveyViewSet
 from audit.api import AuditEventViewSet
-from core import auth
+from core import auth, net
 from indicators.api import ProfileViewSet, ResultViewSet
 from plans.api import PlanViewSet, ProgressViewSet
 from reports.api import ReportJobViewSet
@@ -24,6 +24,9 @@ from schools.api import DistrictViewSet, SchoolViewSet, StatisticsViewSet
 class TokenThrottle(AnonRateThrottle):
     scope = "token"
 
+    def get_ident(self, request: Request) -> str:
+        return net.client_address(request)  # the address the lockout uses (TRUSTED_PROXY_COUNT)
+
 
 class ThrottledObtainAuthToken(ObtainAuthToken):
     """POST username and password for an API token; rate-limited and locked out like the login page."""
@@ -32,16 +35,16 @@ class ThrottledObtainAuthToken(ObtainAuthToken):
 
     def post(self, request: Request, *args: object, **kwargs: object) -> Response:
         body = request.data if isinstance(request.data, Mapping) else {}  # a JSON list: the serializer's 400
-        username, ip = str(body.get("username", "")), auth.client_ip(request)
-        if auth.is_locked(username, ip):
+        username = str(body.get("username", ""))
+        if auth.is_locked(request, username):
             return Response({"detail": auth.locked_message()}, status=429)
         try:
-            response = super().post(request, *args, **kwargs)
+            return super().post(request, *args, **kwargs)
         except ValidationError:
-            auth.record_failure(username, ip)
+            auth.record_address_failure(request)  # Axes has counted the username's failure
+            if auth.is_locked(request, username):
+                return Response({"detail": auth.locked_message()}, status=429)
             raise
-        auth.record_success(username, ip)
-        return response
 
 
 router = DefaultRouter()

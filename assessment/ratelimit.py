@@ -1,18 +1,18 @@
-"""Fixed-window rate limits on Django's cache, for the public survey pages.
+"""Fixed-window rate limits for the public survey pages (core.ratelimit counts them).
 
-Keys hash the client address (nothing personal is stored). With several web processes the cache
-must be shared (Redis) for the limits to hold across them; the per-process default cache still
-limits each process.
+Keyed by the client address of core.net (the same address the login lockout uses: behind
+TRUSTED_PROXY_COUNT proxies, the one they saw), a respondent token or a link.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest
+
+from core import net
+from core import ratelimit as counters
 
 # (requests, seconds) per window; settings.SURVEY_RATE_LIMITS overrides any of them.
 DEFAULT_LIMITS: dict[str, tuple[int, int]] = {
@@ -28,23 +28,10 @@ def limits() -> Mapping[str, tuple[int, int]]:
 
 
 def client_address(request: HttpRequest) -> str:
-    """REMOTE_ADDR: behind a proxy it is the proxy's, which then limits everyone together."""
-    return str(request.META.get("REMOTE_ADDR") or "unknown")
-
-
-def _key(kind: str, subject: str) -> str:
-    digest = hashlib.sha256(f"{settings.SECRET_KEY}|{subject}".encode()).hexdigest()[:32]
-    return f"assessment:rl:{kind}:{digest}"
+    return net.client_address(request)
 
 
 def allow(kind: str, subject: str) -> bool:
     """Count one request of `kind` for `subject`; False once the window's limit is passed."""
     count, window = limits()[kind]
-    key = _key(kind, subject)
-    cache.add(key, 0, timeout=window)
-    try:
-        value = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=window)
-        value = 1
-    return value <= count
+    return counters.hit(f"survey:{kind}", subject, window) <= count

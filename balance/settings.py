@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
+    "axes",  # login lockout by username and client address together (core.auth)
     "drf_spectacular",
     "drf_spectacular_sidecar",  # the API docs' JavaScript, shipped with the project (no CDN)
     "core",
@@ -76,6 +77,11 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a lockout into core.auth.lockout_response
+]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked username from that address
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "balance.urls"
@@ -250,8 +256,23 @@ def redis_cache(url: str) -> dict[str, object]:
 CACHES = {
     "default": redis_cache(REDIS_URL) if REDIS_URL else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
+# Login lockout (core.auth, django-axes): a username is locked *from one client address* after
+# LOGIN_FAILURE_LIMIT failures, for LOGIN_LOCKOUT_SECONDS; one address may fail
+# LOGIN_ADDRESS_FAILURE_LIMIT logins in that time, whatever the usernames. The client address is
+# REMOTE_ADDR, or behind TRUSTED_PROXY_COUNT reverse proxies the address they saw (core.net).
 LOGIN_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", 5)
 LOGIN_LOCKOUT_SECONDS = envint("LOGIN_LOCKOUT_SECONDS", 900)
+LOGIN_ADDRESS_FAILURE_LIMIT = envint("LOGIN_ADDRESS_FAILURE_LIMIT", 30)
+TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"  # in PostgreSQL: holds with Redis down
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = "core.auth.failure_limit"
+AXES_COOLOFF_TIME = "core.auth.cool_off"
+AXES_CLIENT_IP_CALLABLE = "core.net.axes_address"
+AXES_LOCKOUT_CALLABLE = "core.auth.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+AXES_DISABLE_ACCESS_LOG = True  # failed attempts are what it is for; no table of every login
+AXES_VERBOSE = False
 
 # Security. Production (DEBUG false) is HTTPS-only; `manage.py check --deploy` passes.
 SESSION_COOKIE_HTTPONLY = True

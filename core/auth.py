@@ -1,82 +1,86 @@
-"""Login throttling and lockout, shared by the login page and the API token endpoint.
+"""Login lockout and throttling, shared by the login page, the admin's login and the API token.
 
-After LOGIN_FAILURE_LIMIT failed attempts for a username (or from one address) within
-LOGIN_LOCKOUT_SECONDS, further attempts are refused until the window passes, with a message
-that says so. Counters live in the cache; if the cache (Redis) is down, logins still work:
-the lockout is a defence, not a dependency.
+- django-axes locks a username *from one client address* after LOGIN_FAILURE_LIMIT failed
+  attempts, for LOGIN_LOCKOUT_SECONDS (AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]):
+  wrong passwords for `admin` typed from address A lock A out, never the real administrator at
+  address B. Axes keeps its records in the database (AxesDatabaseHandler), so the lockout holds
+  while Redis is down.
+- Each address may fail at most LOGIN_ADDRESS_FAILURE_LIMIT logins in that window, whatever the
+  usernames (one address trying many accounts), counted by core.ratelimit in the cache.
+
+The client address is core.net.client_address (TRUSTED_PROXY_COUNT trusted proxies).
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
+from datetime import timedelta
 from typing import Any
 
+from axes.handlers.proxy import AxesProxyHandler
 from django import forms
 from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import LoginView
-from django.core.cache import cache
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core import net, ratelimit
+
 log = logging.getLogger(__name__)
 
+ADDRESS_FAILURES = "login-fail-ip"
 
-def _limit() -> int:
+
+def failure_limit(*_args: Any) -> int:
+    """AXES_FAILURE_LIMIT: failed attempts of one username from one address before it is locked."""
     return int(getattr(settings, "LOGIN_FAILURE_LIMIT", 5))
 
 
-def _window() -> int:
-    return int(getattr(settings, "LOGIN_LOCKOUT_SECONDS", 900))
+def cool_off(*_args: Any) -> timedelta:
+    """AXES_COOLOFF_TIME: how long a lockout lasts (and the window failures are counted in)."""
+    return timedelta(seconds=int(getattr(settings, "LOGIN_LOCKOUT_SECONDS", 900)))
 
 
-def client_ip(request: HttpRequest | Any) -> str:  # a Django or DRF request
-    if request is None:
-        return "-"
-    return str(request.META.get("REMOTE_ADDR", "-"))
+def _address_limit() -> int:
+    return int(getattr(settings, "LOGIN_ADDRESS_FAILURE_LIMIT", 30))
 
 
-def _keys(username: str, ip: str) -> list[str]:
-    user_key = hashlib.sha256(username.strip().lower().encode()).hexdigest()[:32]
-    return [f"login-fail:user:{user_key}", f"login-fail:ip:{ip}"]
+def _django_request(request: Any) -> HttpRequest:
+    """The HttpRequest under a DRF Request (Axes marks and reads attributes on it)."""
+    inner: HttpRequest = getattr(request, "_request", request)
+    return inner
 
 
-def is_locked(username: str, ip: str) -> bool:
-    try:
-        counts = cache.get_many(_keys(username, ip))
-    except Exception:
-        log.warning("login throttle cache unavailable", exc_info=True)
-        return False
-    # The per-address limit is higher: a school's staff may share one address.
-    user_key, ip_key = _keys(username, ip)
-    return int(counts.get(user_key, 0)) >= _limit() or int(counts.get(ip_key, 0)) >= _limit() * 4
+def is_locked(request: Any, username: str) -> bool:
+    """This username from this address is locked (Axes), or this address failed too often."""
+    address = net.client_address(request)
+    if ratelimit.count(ADDRESS_FAILURES, address) >= _address_limit():
+        return True
+    return bool(AxesProxyHandler.is_locked(_django_request(request), credentials={"username": username}))
 
 
-def record_failure(username: str, ip: str) -> None:
-    for key in _keys(username, ip):
-        try:
-            if not cache.add(key, 1, timeout=_window()):
-                cache.incr(key)
-        except Exception:
-            log.warning("login throttle cache unavailable", exc_info=True)
-
-
-def record_success(username: str, ip: str) -> None:
-    try:
-        cache.delete(_keys(username, ip)[0])
-    except Exception:
-        log.warning("login throttle cache unavailable", exc_info=True)
+def record_address_failure(request: Any) -> None:
+    """One more failed login from this address (Axes counts the username's own failures itself)."""
+    ratelimit.hit(ADDRESS_FAILURES, net.client_address(request), int(cool_off().total_seconds()))
 
 
 def locked_message() -> str:
-    return _("登录失败次数过多,请 %(minutes)s 分钟后再试") % {"minutes": _window() // 60}
+    return _("登录失败次数过多,请 %(minutes)s 分钟后再试") % {"minutes": int(cool_off().total_seconds()) // 60}
+
+
+def lockout_response(request: HttpRequest, original_response: HttpResponse | None, credentials: Any) -> HttpResponse:
+    """AXES_LOCKOUT_CALLABLE: the attempt that locked (the form already says so) answers 429."""
+    if original_response is None or request.path.startswith("/api/"):
+        return JsonResponse({"detail": locked_message()}, status=429)
+    original_response.status_code = 429
+    return original_response
 
 
 class LockoutMixin(AuthenticationForm):
-    """A login form that refuses attempts after repeated failures."""
+    """A login form that refuses attempts while the username is locked from this address."""
 
     error_messages = {
         **AuthenticationForm.error_messages,
@@ -84,17 +88,16 @@ class LockoutMixin(AuthenticationForm):
     }
 
     def clean(self) -> dict[str, Any]:
-        username = self.data.get("username", "")
-        ip = client_ip(self.request)
-        if is_locked(username, ip):
+        username = str(self.data.get("username", ""))
+        if is_locked(self.request, username):
             raise forms.ValidationError(locked_message(), code="locked")
         try:
-            cleaned = super().clean()
+            return super().clean()
         except forms.ValidationError:
-            record_failure(username, ip)
+            record_address_failure(self.request)
+            if is_locked(self.request, username):  # this failure was the last one allowed
+                raise forms.ValidationError(locked_message(), code="locked") from None
             raise
-        record_success(username, ip)
-        return cleaned
 
 
 class ThrottledAuthenticationForm(LockoutMixin):
