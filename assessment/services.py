@@ -28,6 +28,7 @@ from assessment.models import (
     ItemEvidence,
 )
 from assessment.problems.services import schedule_problems_sync
+from core import revisions
 from core.models import User
 from indicators.models import RuleProfile
 from plans import files
@@ -42,7 +43,6 @@ MSG_MIN = "“%(label)s”不能小于 %(min)s%(unit)s"
 MSG_MAX = "“%(label)s”不能大于 %(max)s%(unit)s"
 MSG_MAX_OF = "“%(label)s”(%(value)s)不能大于“%(other)s”(%(other_value)s)"
 MSG_BOOL = "“%(label)s”请选择“是”或“否”"
-MSG_STALE_ENTRY = "该项已被他人修改,请刷新后重新填写"
 MSG_FILE_TOO_BIG = "文件“%(n)s”超过 %(mb)s MB 上限"
 MSG_FILE_EMPTY = "文件“%(n)s”是空文件"
 MSG_FILE_KIND = "文件“%(n)s”不是允许的类型(PDF、图片、Word、Excel);系统按文件内容判断,而不是扩展名"
@@ -182,12 +182,13 @@ def item_entry_save(
     note: str = "",
     uploads: Sequence[UploadedFile] = (),
     user: User | None,
-    revision: int | None = None,
+    revision: revisions.Expected = None,
 ) -> ItemEntry:
     """Save the bureau's figures and evidence for an entered item, all or nothing.
 
     Inputs linked to a county figure (巩固率) are written through plans.services.county_figure_set.
-    `revision` (the entry's revision the form was opened at) refuses a save over someone else's.
+    `revision` is the entry's revision the form was opened at (0: no entry then): a save over an
+    existing entry without it, or over someone else's newer save, is refused (core.revisions).
     """
     if item.judge != "entered":
         raise ValidationError(_("该项由系统根据统计数据自动判定,无需填报"))
@@ -196,8 +197,12 @@ def item_entry_save(
         raise ValidationError(errors)
     checked = [check_evidence(upload) for upload in uploads]  # every file checked before any write
     entry = ItemEntry.objects.select_for_update().filter(district=district, year=year, item_key=item.key).first()
-    if entry is not None and revision is not None and entry.revision != revision:
-        raise ValidationError(_(MSG_STALE_ENTRY))
+    if entry is not None:
+        saved = {**entry.values, "note": entry.note}
+        posted = {**{k: v for k, v in values.items() if v is not None}, "note": note.strip()}
+        revisions.check(
+            stored=entry.revision, expected=revision, changes=lambda _r: revisions.differences(posted, saved)
+        )
     if entry is None:
         entry = ItemEntry(district=district, year=year, item_key=item.key, revision=0)
     stored: dict[str, str] = {}

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods
 from assessment import selectors, services
 from assessment.forms import ChecklistDefinitionForm
 from assessment.models import ChecklistVersion, ItemEvidence
-from core import access
+from core import access, revisions
 from indicators.models import RuleProfile
 from plans import files
 from schools.models import District
@@ -120,7 +120,7 @@ def entry_edit(request: HttpRequest, district_code: str, year: int, profile: str
         access.require(request.user, "manage", district)
         posted = request.POST
         try:
-            revision = int(request.POST.get("revision") or 0) or None
+            revision = revisions.parse(request.POST.get("revision"))
             services.item_entry_save(
                 district=district,
                 year=year,
@@ -132,7 +132,7 @@ def entry_edit(request: HttpRequest, district_code: str, year: int, profile: str
                 revision=revision,
             )
         except ValidationError as error:
-            status = 400
+            status = revisions.status_of(error)
             if hasattr(error, "error_dict"):
                 errors = {k: [str(m) for e in v for m in e.messages] for k, v in error.error_dict.items()}
             messages.error(request, _("数据未保存,请修改标出的项目"))
@@ -162,7 +162,8 @@ def entry_edit(request: HttpRequest, district_code: str, year: int, profile: str
             "item": view.item,
             "inputs": inputs,
             "note": posted.get("note", view.entry.note if view.entry else ""),
-            "revision": view.entry.revision if view.entry else "",
+            # 0: no entry when the form was opened, so an entry someone creates meanwhile is a conflict.
+            "revision": view.entry.revision if view.entry else 0,
             "can_manage": can_manage,
             "max_mb": files.MAX_EVIDENCE_BYTES // (1024 * 1024),
         },

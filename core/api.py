@@ -1,4 +1,4 @@
-"""What every API module shares: the 400 for a refused write, and the request body as an object.
+"""What every API module shares: the 400 (428, 409) for a refused write, and the request body as an object.
 
 The services refuse bad input by raising Django's `ValidationError` (the same one the pages turn
 into form errors). `exception_handler` (settings: REST_FRAMEWORK["EXCEPTION_HANDLER"]) turns it
@@ -18,9 +18,19 @@ from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
+from core import revisions
+
 
 def validation_response(error: ValidationError) -> Response:
-    """The API's 400 for a service's refusal: {"detail": {field: [messages]}} or {"detail": [messages]}."""
+    """The API's 400 for a service's refusal: {"detail": {field: [messages]}} or {"detail": [messages]}.
+
+    Two refusals of core.revisions answer otherwise: a replacing save that names no revision 428,
+    one over someone else's newer save 409 with the current revision and what changed since."""
+    if isinstance(error, revisions.StaleRevision):
+        body = {"detail": error.summary, "current_revision": error.current_revision, "changes": error.changes}
+        return Response(body, status=status.HTTP_409_CONFLICT)
+    if isinstance(error, revisions.RevisionRequired):
+        return Response({"detail": error.messages[0]}, status=status.HTTP_428_PRECONDITION_REQUIRED)
     detail: Any = error.message_dict if hasattr(error, "error_dict") else error.messages
     return Response({"detail": detail}, status=status.HTTP_400_BAD_REQUEST)
 

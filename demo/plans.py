@@ -82,7 +82,7 @@ def seed_plans(district: District) -> None:
         name = school.versions.order_by("-valid_from").first()
         title = f"{name.name if name else school.code}三年发展规划({PLAN_START}—{PLAN_START + 2})"
         plan = services.plan_create(school=school, start_year=PLAN_START, title=title, user=None)
-        services.plan_save_sections(plan=plan, data=SWOT, user=None)
+        services.plan_save_sections(expected_revision=plan.revision, plan=plan, data=SWOT, user=None)
         level = "junior" if suffix in ("019", "020", "031") else "primary"
         for area, goal_title, measures, targets in GOALS:
             goal = services.goal_save(plan=plan, area=areas[area], title=goal_title, measures=measures)
@@ -102,6 +102,7 @@ def seed_plans(district: District) -> None:
                     services.target_save(
                         goal=goal,
                         target=probe,
+                        expected_revision=probe.revision,
                         name=target_name,
                         values=values,
                         metric=metric,
@@ -140,7 +141,13 @@ def seed_plans(district: District) -> None:
                 item.pk: {"actual": _custom_actual(item.target.name, year), "narrative": "按计划推进。"}
                 for item in progress.items.select_related("target")
             }
-            services.progress_save(progress=progress, items=items, summary="本学年规划任务总体按期推进。", user=None)
+            services.progress_save(
+                expected_revision=progress.revision,
+                progress=progress,
+                items=items,
+                summary="本学年规划任务总体按期推进。",
+                user=None,
+            )
             services.progress_submit(progress=progress, user=None)
             if year == PLAN_START or stage < 2:
                 services.progress_review(progress=progress, user=bureau, approve=True)
@@ -155,8 +162,11 @@ def seed_plans(district: District) -> None:
     )
     for i, share in enumerate((60, 80, 100)):
         year = PLAN_START + i
-        services.county_target_set(plan=county, kind="compliance_share", year=year, value=share)
         services.county_target_set(
+            expected_revision=county.revision, plan=county, kind="compliance_share", year=year, value=share
+        )
+        services.county_target_set(
+            expected_revision=county.revision,
             plan=county,
             kind="cv",
             year=year,
@@ -164,7 +174,9 @@ def seed_plans(district: District) -> None:
             indicator="sports_area_per_student",
             level="primary",
         )
-        services.county_target_set(plan=county, kind="retention_rate", year=year, value=(97, 98, 99)[i])
+        services.county_target_set(
+            expected_revision=county.revision, plan=county, kind="retention_rate", year=year, value=(97, 98, 99)[i]
+        )
     for year, (enrolment, dropout, retention) in {2024: (100, 0.12, 97.6), 2025: (100, 0.08, 98.3)}.items():
         services.county_figure_set(district=district, year=year, kind="enrolment_rate", value=enrolment)
         services.county_figure_set(district=district, year=year, kind="dropout_rate", value=dropout)

@@ -92,6 +92,7 @@ class PlanGoal(models.Model):
     title = models.CharField(_("目标"), max_length=200)
     measures = models.TextField(_("主要措施"), blank=True)
     order = models.PositiveSmallIntegerField(default=0)
+    revision = models.PositiveIntegerField(default=1)  # optimistic lock (core.revisions)
 
     class Meta:
         ordering = ["plan_id", "order", "id"]
@@ -122,6 +123,7 @@ class PlanTarget(models.Model):
     baseline = models.DecimalField(_("基线值"), max_digits=14, decimal_places=4, null=True, blank=True)
     values = models.JSONField(_("各年目标值"), default=dict)  # {"2025": 4.5, …}
     order = models.PositiveSmallIntegerField(default=0)
+    revision = models.PositiveIntegerField(default=1)  # optimistic lock (core.revisions)
 
     class Meta:
         ordering = ["goal_id", "order", "id"]
@@ -270,6 +272,8 @@ class CountyPlan(models.Model):
     title = models.CharField(_("计划名称"), max_length=128)
     inspection_date = models.DateField(_("计划迎检日期"), null=True, blank=True)
     notes = models.TextField(_("说明"), blank=True)
+    # Optimistic lock (core.revisions) over the plan and its yearly targets, edited on one page.
+    revision = models.PositiveIntegerField(default=1)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["district", "start_year"], name="one_county_plan_per_period")]

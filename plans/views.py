@@ -15,7 +15,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from core import access
+from core import access, revisions
 from core.years import current_school_year
 from indicators.charts import trend_lines
 from plans import files, selectors, services
@@ -163,16 +163,13 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
     target_form = TargetForm(years=plan.years)
     if request.method == "POST":
         action = request.POST.get("action", "")
+        revision = revisions.parse(request.POST.get("revision"))  # of the record the form edits
         try:
             if action == "sections":
                 sections = SectionsForm(request.POST, instance=SchoolPlan.objects.get(pk=plan.pk))
                 data = {f: request.POST.get(f, "") for f in ("title", *SECTION_FIELDS)}
-                revision = request.POST.get("revision", "")
                 services.plan_save_sections(
-                    plan=plan,
-                    data=data,
-                    user=access.acting_user(request),
-                    expected_revision=int(revision) if revision.isdecimal() else None,
+                    plan=plan, data=data, user=access.acting_user(request), expected_revision=revision
                 )
                 messages.success(request, _("已保存"))
             elif action in ("goal_add", "goal_edit"):
@@ -184,12 +181,19 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
                     if action == "goal_edit"
                     else None
                 )
-                services.goal_save(plan=plan, goal=goal, user=access.acting_user(request), **goal_form.cleaned_data)
+                services.goal_save(
+                    plan=plan,
+                    goal=goal,
+                    user=access.acting_user(request),
+                    expected_revision=revision,
+                    **goal_form.cleaned_data,
+                )
                 messages.success(request, _("目标已保存"))
             elif action == "goal_delete":
                 services.goal_delete(
                     user=access.acting_user(request),
                     goal=get_object_or_404(PlanGoal, pk=_posted_pk(request, "goal"), plan=plan),
+                    expected_revision=revision,
                 )
             elif action in ("target_add", "target_edit"):
                 goal = get_object_or_404(PlanGoal, pk=_posted_pk(request, "goal"), plan=plan)
@@ -213,12 +217,14 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
                     direction=data["direction"],
                     baseline=data["baseline"],
                     user=access.acting_user(request),
+                    expected_revision=revision,
                 )
                 messages.success(request, _("指标已保存"))
             elif action == "target_delete":
                 services.target_delete(
                     user=access.acting_user(request),
                     target=get_object_or_404(PlanTarget, pk=_posted_pk(request, "target"), goal__plan=plan),
+                    expected_revision=revision,
                 )
             elif action == "submit":
                 services.plan_submit(plan=plan, user=access.acting_user(request))
@@ -226,7 +232,7 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("plans:plan_detail", plan.pk)
         except ValidationError as error:
             _errors(request, error)
-            status = 400
+            status = revisions.status_of(error)
         else:
             return redirect("plans:plan_edit", plan.pk)
         plan.refresh_from_db()
@@ -326,6 +332,7 @@ def progress_page(request: HttpRequest, pk: int, year: int) -> HttpResponse:
                     items=entries,
                     summary=request.POST.get("summary", ""),
                     user=access.acting_user(request),
+                    expected_revision=revisions.parse(request.POST.get("revision")),
                 )
                 if action == "submit":
                     services.progress_submit(progress=progress, user=access.acting_user(request))
@@ -355,7 +362,7 @@ def progress_page(request: HttpRequest, pk: int, year: int) -> HttpResponse:
                 raise PermissionDenied
         except ValidationError as error:
             _errors(request, error)
-            status = 400
+            status = revisions.status_of(error)
         else:
             return redirect("plans:progress", plan.pk, year)
     items = list(
@@ -443,6 +450,7 @@ def county_plan(request: HttpRequest, district_code: str) -> HttpResponse:
                     title=request.POST.get("title", ""),
                     inspection_date=date.fromisoformat(inspection) if inspection else None,
                     notes=request.POST.get("notes", ""),
+                    expected_revision=revisions.parse(request.POST.get("revision")),
                 )
             elif action == "target" and plan is not None:
                 services.county_target_set(
@@ -452,6 +460,7 @@ def county_plan(request: HttpRequest, district_code: str) -> HttpResponse:
                     value=request.POST.get("value"),
                     indicator=request.POST.get("indicator", ""),
                     level=request.POST.get("level", ""),
+                    expected_revision=revisions.parse(request.POST.get("revision")),
                 )
             elif action == "figure":
                 services.county_figure_set(

@@ -145,7 +145,11 @@ class StatisticsSerializer(serializers.Serializer[AnnualStatistics]):
     school_code = serializers.CharField(max_length=10)
     year = serializers.IntegerField(min_value=2000, max_value=2100)
     status = serializers.CharField(read_only=True)
-    revision = serializers.IntegerField(required=False, min_value=1, help_text="编辑时所基于的版本号(防止覆盖他人修改)")
+    revision = serializers.IntegerField(
+        required=False,
+        min_value=0,
+        help_text="编辑时所基于的版本号:替换已有记录时必填(缺少 → 428,已被他人修改 → 409);新建时可省略或为 0",
+    )
     unconfirmed = serializers.BooleanField(read_only=True)
     change_reasons = serializers.DictField(child=serializers.CharField(), required=False)
 
@@ -188,8 +192,9 @@ class ReopenSerializer(serializers.Serializer[Any]):
 
 class StatisticsViewSet(viewsets.ReadOnlyModelViewSet[AnnualStatistics]):
     """Annual statistics. POST creates or replaces a school-year (all fields, like the form);
-    workflow actions: submit, approve, reopen (with a reason). A save must name the revision it
-    started from; a concurrent change answers 409 with what changed."""
+    workflow actions: submit, approve, reopen (with a reason). A save that replaces a record must
+    name the revision it started from (without one: 428, nothing saved); a concurrent change
+    answers 409 with what changed."""
 
     serializer_class = StatisticsSerializer
     filterset_class = StatisticsFilter
@@ -217,11 +222,6 @@ class StatisticsViewSet(viewsets.ReadOnlyModelViewSet[AnnualStatistics]):
             return Response(
                 {"detail": str(services.REJECTED_MESSAGE), "errors": rejected.errors, "warnings": rejected.warnings},
                 status=status.HTTP_400_BAD_REQUEST,
-            )
-        except services.StaleRevision as stale:
-            return Response(
-                {"detail": str(stale), "current_revision": stale.current.revision, "changes": stale.changes},
-                status=status.HTTP_409_CONFLICT,
             )
         code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
         return Response(StatisticsSerializer(result.statistics).data, status=code)

@@ -707,7 +707,7 @@ def _refusals(report: ImportReport, line: RowReport) -> Iterator[None]:
         for key, message in rejected.warnings.items():
             line.errors.append(Problem(report.where(line.row, key), message, row=line.row, key=key))
     except services.StaleRevision as stale:
-        line.errors.append(Problem(report.where(line.row, "school_code"), str(stale), row=line.row))
+        line.errors.append(Problem(report.where(line.row, "school_code"), stale.summary, row=line.row))
     except ValidationError as error:
         if hasattr(error, "error_dict"):
             for field_name, texts in error.message_dict.items():

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core import revisions
 from core.models import User
 from schools.fields import SCHOOL_TYPES, STAT_KEYS
 from schools.models import (
@@ -49,13 +50,10 @@ class StatisticsRejected(Exception):  # noqa: N818 - a domain outcome, not a pro
         super().__init__(message or f"{REJECTED_MESSAGE} ({details})")
 
 
-class StaleRevision(Exception):  # noqa: N818
-    """Someone else saved this record after the editor loaded it (no lost updates)."""
-
-    def __init__(self, current: AnnualStatistics, changes: dict[str, list[Any]]) -> None:
-        self.current = current
-        self.changes = changes
-        super().__init__(_("该记录已被他人修改,请查看最新数据后再保存"))
+# Someone else saved the record after the editor loaded it; no revision named at all. Shared by
+# every record two people can edit (core.revisions).
+StaleRevision = revisions.StaleRevision
+RevisionRequired = revisions.RevisionRequired
 
 
 # --- districts and schools ------------------------------------------------------------------
@@ -234,7 +232,7 @@ def _prepare(
     raw: Mapping[str, Any],
     user: User | None,
     reasons: Mapping[str, str] | None,
-    expected_revision: int | None,
+    expected_revision: revisions.Expected,
     action: str,
     prefetched: Prefetched | None,
 ) -> SaveResult | _Pending:
@@ -262,8 +260,12 @@ def _prepare(
         return SaveResult(stats, {}, False)
     if not created and stats.status not in EDITABLE_STATUSES:
         raise ValidationError(_("该年度数据已提交或已审核,不能修改;如需修改请先退回"))
-    if not created and expected_revision is not None and expected_revision != stats.revision:
-        raise StaleRevision(stats, _changed_since(stats, expected_revision))
+    if not created:
+        revisions.check(
+            stored=stats.revision,
+            expected=expected_revision,
+            changes=lambda since: _changed_since(stats, since),
+        )
     for key in STAT_KEYS:
         setattr(stats, key, values[key])
     given = {k: v.strip() for k, v in (reasons or {}).items() if v and v.strip()}
@@ -296,15 +298,17 @@ def statistics_save(
     raw: Mapping[str, Any],
     user: User | None,
     reasons: Mapping[str, str] | None = None,
-    expected_revision: int | None = None,
+    expected_revision: revisions.Expected = None,
     action: str = StatisticsEvent.Action.SAVE,
     prefetched: Prefetched | None = None,
 ) -> SaveResult:
     """Save a school-year's statistics (all fields) after every check passes.
 
     Nothing is written unless every value is valid and every >50 % jump has a reason.
-    `expected_revision` is the revision the editor started from: if somebody saved in between,
-    StaleRevision is raised and nothing is overwritten. Approved records are locked.
+    `expected_revision` is the revision the editor started from (core.revisions): replacing a
+    record without one raises RevisionRequired, and if somebody saved in between StaleRevision;
+    nothing is overwritten. Server-side writers pass revisions.UNCHECKED. Approved records are
+    locked.
     `prefetched` (statistics_check) must hold the record as read with select_for_update in the
     caller's transaction.
     """
@@ -365,7 +369,8 @@ def statistics_save_many(
                 raw=item.raw,
                 user=user,
                 reasons=item.reasons,
-                expected_revision=None,
+                # An import is checked against its preview's fingerprint instead; a new year only creates.
+                expected_revision=revisions.UNCHECKED,
                 action=action,
                 prefetched=item.prefetched,
             )
@@ -496,6 +501,7 @@ def _after_change(district_id: int, year: int) -> None:
 __all__ = [
     "ItemRejected",
     "Prefetched",
+    "RevisionRequired",
     "SaveItem",
     "SaveResult",
     "StaleRevision",

@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from core import access
+from core import access, revisions
 from core.years import current_school_year
 from schools import services
 from schools.fields import GROUPS, STAT_FIELD_BY_KEY, STAT_FIELDS, TYPE_SECTIONS, completeness
@@ -134,8 +134,7 @@ def statistics_edit(request: HttpRequest, code: str, year: int) -> HttpResponse:
     if request.method == "POST":
         form = StatisticsForm(request.POST, school_type=version.school_type)
         raw, reasons = form.raw_values(), form.reasons()
-        revision = request.POST.get("revision", "")
-        expected = int(revision) if revision.isdecimal() else None
+        expected = revisions.parse(request.POST.get("revision"))
         try:
             result = services.statistics_save(
                 school=school,
@@ -164,13 +163,19 @@ def statistics_edit(request: HttpRequest, code: str, year: int) -> HttpResponse:
                 (STAT_FIELD_BY_KEY[k].label if k in STAT_FIELD_BY_KEY else k, old, new)
                 for k, (old, new) in stale.changes.items()
             ]
-            messages.error(request, str(stale))
+            messages.error(request, stale.summary)
             return render(
                 request,
                 "schools/statistics_form.html",
-                {**context, "form": form, "stale": changed, "current_revision": stale.current.revision},
+                {**context, "form": form, "stale": changed, "current_revision": stale.current_revision},
                 status=409,
             )
+        except services.RevisionRequired as missing:
+            # Said on the form, what was typed kept: a copy without its revision is not saved.
+            form = StatisticsForm(request.POST, school_type=version.school_type)
+            form.is_valid()
+            form.add_error(None, missing)
+            return render(request, "schools/statistics_form.html", {**context, "form": form}, status=428)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
             return redirect("schools:school_detail", code=code)

@@ -98,7 +98,11 @@ def make_school(
 def save_statistics(
     school: School, year: int = YEAR, *, user: User | None = None, school_type: str = "primary", **overrides: Any
 ) -> AnnualStatistics:
-    result = services.statistics_save(school=school, year=year, raw=values_for(school_type, **overrides), user=user)
+    """Create or replace a school-year, as an editor who has just loaded it (its current revision)."""
+    current = AnnualStatistics.objects.filter(school=school, year=year).values_list("revision", flat=True).first()
+    result = services.statistics_save(
+        school=school, year=year, raw=values_for(school_type, **overrides), user=user, expected_revision=current
+    )
     return result.statistics
 
 

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core import revisions
 from core.models import User
 from plans.metrics import METRICS
 from plans.models import (
@@ -65,13 +66,15 @@ def plan_create(*, school: School, start_year: int, title: str, user: User | Non
 
 @transaction.atomic
 def plan_save_sections(
-    *, plan: SchoolPlan, data: Mapping[str, str], user: User | None, expected_revision: int | None = None
+    *, plan: SchoolPlan, data: Mapping[str, str], user: User | None, expected_revision: revisions.Expected = None
 ) -> SchoolPlan:
-    """Save the text sections (现状分析, 办学理念, 总体目标, 保障措施) and the title."""
+    """Save the text sections (现状分析, 办学理念, 总体目标, 保障措施) and the title, over the
+    revision the editor opened (core.revisions: none → refused, an older one → stale)."""
     plan = _locked(plan)
     _require_editable(plan)
-    if expected_revision is not None and expected_revision != plan.revision:
-        raise ValidationError(_("该规划已被他人修改,请刷新后再保存;您的输入未保存"))
+    revisions.check(
+        stored=plan.revision, expected=expected_revision, changes=lambda since: _sections_changed_since(plan, since)
+    )
     changes: dict[str, list[str]] = {}
     for field in (*SECTION_FIELDS, "title"):
         if field in data:
@@ -87,6 +90,16 @@ def plan_save_sections(
     return plan
 
 
+def _sections_changed_since(plan: SchoolPlan, revision: int) -> dict[str, list[Any]]:
+    """What the section saves after `revision` changed (revision r follows the (r-1)-th save)."""
+    merged: dict[str, list[Any]] = {}
+    for event in list(plan.events.filter(action="save").order_by("at", "id"))[max(revision - 1, 0) :]:
+        for field, (old, new) in event.changes.items():
+            label = section_label(field) if field in SECTION_FIELDS else _("规划名称")
+            merged[label] = [merged.get(label, [old])[0], new]
+    return merged
+
+
 @transaction.atomic
 def goal_save(
     *,
@@ -96,7 +109,9 @@ def goal_save(
     measures: str = "",
     goal: PlanGoal | None = None,
     user: User | None = None,
+    expected_revision: revisions.Expected = None,
 ) -> PlanGoal:
+    """Add a goal, or change `goal` over the revision the editor opened (core.revisions)."""
     _require_editable(_locked(plan))
     if not title.strip():
         raise ValidationError({"title": _("请填写目标")})
@@ -104,6 +119,13 @@ def goal_save(
         goal = PlanGoal(plan=plan, order=plan.goals.count())
     elif goal.plan_id != plan.pk:
         raise ValidationError(_("目标不属于该规划"))
+    else:
+        goal = PlanGoal.objects.select_for_update().get(pk=goal.pk)
+        posted = {"area": str(area), "title": title.strip(), "measures": measures.strip()}
+        revisions.check(
+            stored=goal.revision, expected=expected_revision, changes=lambda _r: _goal_differences(goal, posted)
+        )
+        goal.revision += 1
     before = {"area": str(goal.area) if goal.pk else "", "title": goal.title, "measures": goal.measures}
     goal.area, goal.title, goal.measures = area, title.strip(), measures.strip()
     goal.save()
@@ -112,9 +134,17 @@ def goal_save(
     return goal
 
 
+def _goal_differences(goal: PlanGoal, posted: Mapping[str, Any]) -> dict[str, list[Any]]:
+    stored = {"area": str(goal.area), "title": goal.title, "measures": goal.measures}
+    labels = {"area": _("领域"), "title": _("目标"), "measures": _("主要措施")}
+    return {labels[k]: v for k, v in revisions.differences(posted, stored).items()}
+
+
 @transaction.atomic
-def goal_delete(*, goal: PlanGoal, user: User | None = None) -> None:
+def goal_delete(*, goal: PlanGoal, user: User | None = None, expected_revision: revisions.Expected = None) -> None:
     _require_editable(_locked(goal.plan))
+    goal = PlanGoal.objects.select_for_update().get(pk=goal.pk)
+    revisions.check(stored=goal.revision, expected=expected_revision, changes=lambda _r: {_("目标"): [goal.title, ""]})
     _event(goal.plan, "goal_delete", user, note=goal.title)
     goal.delete()
 
@@ -155,8 +185,10 @@ def target_save(
     baseline: Any = None,
     target: PlanTarget | None = None,
     user: User | None = None,
+    expected_revision: revisions.Expected = None,
 ) -> PlanTarget:
-    """Add or change a measurable target. Linked targets take unit and direction from the metric."""
+    """Add or change a measurable target (a change over the revision the editor opened, see
+    core.revisions). Linked targets take unit and direction from the metric."""
     plan = _locked(goal.plan)
     _require_editable(plan)
     name = name.strip()
@@ -181,6 +213,14 @@ def target_save(
         target = PlanTarget(goal=goal, order=goal.targets.count())
     elif target.goal.plan_id != plan.pk:
         raise ValidationError(_("指标不属于该规划"))
+    else:
+        stored = PlanTarget.objects.select_for_update().get(pk=target.pk)
+        revisions.check(
+            stored=stored.revision,
+            expected=expected_revision,
+            changes=lambda _r: {target.name: [_describe_target(stored), _("(您的修改)")]},
+        )
+        target.revision = stored.revision + 1
     target.name, target.metric, target.level = name, metric, level
     target.unit, target.direction, target.baseline, target.values = unit.strip(), direction, base, cleaned
     target.goal = goal
@@ -191,8 +231,16 @@ def target_save(
 
 
 @transaction.atomic
-def target_delete(*, target: PlanTarget, user: User | None = None) -> None:
+def target_delete(
+    *, target: PlanTarget, user: User | None = None, expected_revision: revisions.Expected = None
+) -> None:
     _require_editable(_locked(target.goal.plan))
+    stored = PlanTarget.objects.select_for_update().get(pk=target.pk)
+    revisions.check(
+        stored=stored.revision,
+        expected=expected_revision,
+        changes=lambda _r: {stored.name: [_describe_target(stored), ""]},
+    )
     _event(target.goal.plan, "target_delete", user, note=target.name)
     target.delete()
 

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import revisions
 from core.models import User
 from indicators.models import BalanceResult
 from plans import files
@@ -126,11 +127,19 @@ def progress_save(
     items: Mapping[int, Mapping[str, Any]],
     summary: str,
     user: User | None,
+    expected_revision: revisions.Expected = None,
 ) -> AnnualProgress:
-    """Save the school's entries: actual values of custom targets, statuses and narratives."""
+    """Save the school's entries: actual values of custom targets, statuses and narratives, over
+    the revision the editor opened (core.revisions)."""
     progress = AnnualProgress.objects.select_for_update().get(pk=progress.pk)
     if not progress.editable:
         raise ValidationError(_("年度自评已提交或已通过,不能修改"))
+    revisions.check(
+        stored=progress.revision,
+        expected=expected_revision,
+        changes=lambda since: _progress_changed_since(progress, since),
+    )
+    changes: dict[str, list[Any]] = {}
     errors: list[str] = []
     updates = []
     for item in progress.items.select_related("target"):
@@ -154,13 +163,35 @@ def progress_save(
         updates.append(item)
     if errors:
         raise ValidationError(errors)  # nothing saved: the transaction rolls back
+    stored = {i.pk: i for i in ProgressItem.objects.filter(progress=progress)}
     for item in updates:
+        before = stored[item.pk]
+        for field in ("actual", "status", "narrative"):
+            old, new = getattr(before, field), getattr(item, field)
+            if str(old if old is not None else "") != str(new if new is not None else ""):
+                changes[f"{item.target.name} · {field}"] = [_jsonable(old), _jsonable(new)]
         item.save()
+    if progress.summary != summary.strip():
+        changes[str(_("总体自评"))] = [progress.summary, summary.strip()]
     progress.summary = summary.strip()
     progress.revision += 1
     progress.save()
-    _event(progress.plan, "progress_save", user, year=progress.year)
+    _event(progress.plan, "progress_save", user, year=progress.year, changes=changes)
     return progress
+
+
+def _jsonable(value: Any) -> Any:
+    return float(value) if isinstance(value, Decimal) else value
+
+
+def _progress_changed_since(progress: AnnualProgress, revision: int) -> dict[str, list[Any]]:
+    """What the saves after `revision` changed (revision r follows the (r-1)-th save)."""
+    merged: dict[str, list[Any]] = {}
+    saves = progress.plan.events.filter(action="progress_save", progress_year=progress.year).order_by("at", "id")
+    for event in list(saves)[max(revision - 1, 0) :]:
+        for field, (old, new) in event.changes.items():
+            merged[field] = [merged.get(field, [old])[0], new]
+    return merged
 
 
 @transaction.atomic

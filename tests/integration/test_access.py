@@ -31,7 +31,7 @@ from core.models import Role, User
 from indicators.models import BalanceResult, BalanceState, RuleProfile
 from indicators.selectors import profiles_for_district
 from plans import services as plan_services
-from plans.models import SECTION_FIELDS, Evidence, PlanArea, SchoolPlan
+from plans.models import SECTION_FIELDS, AnnualProgress, Evidence, PlanArea, SchoolPlan
 from reports import services as report_services
 from reports.models import ReportJob
 from schools import exchange, services
@@ -167,7 +167,12 @@ WALK: dict[str, Page] = {
     "schools:school_detail": Page(school),
     "schools:school_edit": Page(school, post=lambda t: school_form(t.school.code, "越权改名小学")),
     "schools:statistics_edit": Page(
-        lambda t: [{"code": t.school.code, "year": YEAR}], post=lambda t: statistics_form(books=20500)
+        lambda t: [{"code": t.school.code, "year": YEAR}],
+        # The revision the form was opened at (its hidden field), read when posting.
+        post=lambda t: {
+            **statistics_form(books=20500),
+            "revision": str(AnnualStatistics.objects.get(pk=t.statistics.pk).revision),
+        },
     ),
     "schools:statistics_action": Page(
         lambda t: [{"code": t.school.code, "year": y, "action": a} for a, y in ACTION_YEARS.items()],
@@ -220,12 +225,24 @@ WALK: dict[str, Page] = {
     "plans:notifications": Page(nothing, scoped=False),  # the user's own messages
     "plans:plan_detail": Page(plan("plan")),
     "plans:plan_edit": Page(
-        plan("draft_plan"), post=lambda t: {"action": "sections", "title": "越权修改的规划"}, owner="principal"
+        plan("draft_plan"),
+        post=lambda t: {
+            "action": "sections",
+            "title": "越权修改的规划",
+            "revision": str(SchoolPlan.objects.get(pk=t.draft_plan.pk).revision),
+        },
+        owner="principal",
     ),
     "plans:plan_review": Page(plan("submitted_plan"), get=False, post=lambda t: {"action": "approve"}),
     "plans:plan_revise": Page(plan("plan"), get=False, post=lambda t: {}, owner="principal"),
     "plans:progress": Page(
-        plan("plan", year=YEAR), post=lambda t: {"action": "save", "summary": "越权填写"}, owner="principal"
+        plan("plan", year=YEAR),
+        post=lambda t: {
+            "action": "save",
+            "summary": "越权填写",
+            "revision": str(AnnualProgress.objects.get(plan=t.plan, year=YEAR).revision),
+        },
+        owner="principal",
     ),
     "plans:evidence_download": Page(lambda t: [{"pk": t.evidence.pk}], names=False),
     "plans:progress_overview": Page(
@@ -402,7 +419,9 @@ def snapshot() -> dict[str, Any]:
 def build_draft(school: School, start_year: int, user: User) -> SchoolPlan:
     """A complete three-year plan, not yet submitted (through the plans services)."""
     draft = plan_services.plan_create(school=school, start_year=start_year, title="城关一小三年发展规划", user=user)
-    draft = plan_services.plan_save_sections(plan=draft, data=dict.fromkeys(SECTION_FIELDS, "规划内容"), user=user)
+    draft = plan_services.plan_save_sections(
+        expected_revision=draft.revision, plan=draft, data=dict.fromkeys(SECTION_FIELDS, "规划内容"), user=user
+    )
     goal = plan_services.goal_save(plan=draft, area=PlanArea.objects.order_by("order", "id")[0], title="提升师资")
     plan_services.target_save(goal=goal, name="骨干教师数", values={str(y): 10 for y in draft.years}, unit="人")
     return draft

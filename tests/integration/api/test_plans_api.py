@@ -49,7 +49,9 @@ def draft(school: School, start_year: int, user: User, *, complete: bool = True)
     )
     if not complete:
         return plan
-    plan = services.plan_save_sections(plan=plan, data=dict.fromkeys(SECTION_FIELDS, "规划内容"), user=user)
+    plan = services.plan_save_sections(
+        expected_revision=plan.revision, plan=plan, data=dict.fromkeys(SECTION_FIELDS, "规划内容"), user=user
+    )
     goal = services.goal_save(plan=plan, area=PlanArea.objects.order_by("order", "id")[0], title="提升师资", user=user)
     services.target_save(goal=goal, name="骨干教师数", values={str(y): 10 for y in plan.years}, unit="人", user=user)
     return plan
@@ -125,7 +127,9 @@ def test_a_principal_submits_their_own_complete_plan(school_a1: School, principa
 
 def test_an_incomplete_plan_is_refused_with_what_is_missing(school_a1: School, principal: User) -> None:
     plan = draft(school_a1, YEAR, principal, complete=False)
-    services.plan_save_sections(plan=plan, data={"strengths": "师资稳定"}, user=principal)
+    services.plan_save_sections(
+        expected_revision=plan.revision, plan=plan, data={"strengths": "师资稳定"}, user=principal
+    )
     response = post(client_for(principal), action(plan, "submit"))
     assert response.status_code == 400
     missing = response.json()["detail"]

@@ -88,7 +88,9 @@ def build_plan(school: School, start_year: int, user: User, *, complete: bool = 
     plan = plan_services.plan_create(school=school, start_year=start_year, title=f"{start_year} 三年规划", user=user)
     if not complete:
         return plan
-    plan = plan_services.plan_save_sections(plan=plan, data=dict.fromkeys(SECTION_FIELDS, "规划内容"), user=user)
+    plan = plan_services.plan_save_sections(
+        expected_revision=plan.revision, plan=plan, data=dict.fromkeys(SECTION_FIELDS, "规划内容"), user=user
+    )
     goal = plan_services.goal_save(plan=plan, area=PlanArea.objects.order_by("order", "id")[0], title="提升师资")
     plan_services.target_save(goal=goal, name="骨干教师数", values={str(y): 10 for y in plan.years}, unit="人")
     return plan

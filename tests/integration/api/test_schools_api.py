@@ -243,7 +243,9 @@ def test_create_then_replace(school_a1: School, bureau_client: Client) -> None:
     assert replaced.json()["revision"] == 2 and replaced.json()["books"] == 21000
     assert AnnualStatistics.objects.get(school=school_a1, year=YEAR).books == 21000
     # A replacement is all fields, like the form: a key left out is "not reported".
-    partial = post(bureau_client, STATISTICS, {"school_code": school_a1.code, "year": YEAR, "books": 21000})
+    partial = post(
+        bureau_client, STATISTICS, {"school_code": school_a1.code, "year": YEAR, "books": 21000, "revision": 2}
+    )
     assert partial.status_code == 200 and partial.json()["computers"] is None
 
 

@@ -233,6 +233,10 @@ def test_a_save_over_someone_elses_is_refused(district_a: District, bureau_user:
         services.item_entry_save(
             district=district_a, year=YEAR, item=item("G09"), raw={"value": "98"}, user=bureau_user, revision=1
         )
+    with pytest.raises(ValidationError, match="必须注明所依据的版本号"):  # no revision at all
+        services.item_entry_save(
+            district=district_a, year=YEAR, item=item("G09"), raw={"value": "97"}, user=bureau_user
+        )
     assert ItemEntry.objects.get().values == {"value": "100"}
 
 
@@ -484,7 +488,11 @@ def test_a_failing_school_indicator_opens_a_problem_that_closes_when_approved_da
     # Fixed but not yet approved: stays open.
     stats = school_services.statistics_reopen(stats=stats, user=None, reason="补录运动场面积")
     fixed = school_services.statistics_save(
-        school=school_a1, year=YEAR, raw={**_values(stats), "sports_area": "5000"}, user=None
+        school=school_a1,
+        year=YEAR,
+        raw={**_values(stats), "sports_area": "5000"},
+        user=None,
+        expected_revision=stats.revision,
     ).statistics
     fixed = school_services.statistics_submit(stats=fixed, user=None)
     balance_recompute(districts=[district_a], year=YEAR)
@@ -526,7 +534,12 @@ def test_a_cv_over_its_threshold_and_a_failing_item_become_problems(
     assert g15.source == "item" and "随迁子女就读比例:80.00(标准 ≥ 85%)" in g15.detail
     # entering a passing figure closes the item's problem at the next sync
     services.item_entry_save(
-        district=district_a, year=YEAR, item=item("G15"), raw={"value": "86", "care": "true"}, user=bureau_user
+        district=district_a,
+        year=YEAR,
+        item=item("G15"),
+        raw={"value": "86", "care": "true"},
+        user=bureau_user,
+        revision=1,
     )
     problem_services.problems_sync(district=district_a, year=YEAR)
     g15.refresh_from_db()

@@ -60,7 +60,9 @@ def test_a_school_change_records_old_and_new_values(school_a1: School, bureau_us
 
 def test_plan_edits_and_profile_versions_are_recorded(school_a1: School, principal: User, admin_user: User) -> None:
     plan = plan_services.plan_create(school=school_a1, start_year=YEAR, title="三年规划", user=principal)
-    plan_services.plan_save_sections(plan=plan, data={"strengths": "校风正"}, user=principal)
+    plan_services.plan_save_sections(
+        expected_revision=plan.revision, plan=plan, data={"strengths": "校风正"}, user=principal
+    )
     saved = events(object_type="plan", action="save")[-1]
     assert saved.changes == {"strengths": ["", "校风正"]} and saved.username == principal.username
 

@@ -200,7 +200,10 @@ def test_a_preview_that_no_longer_matches_is_not_applied(county: dict[str, Schoo
     school = county["primary"]
     data = files.xlsx([row_of(school, students_primary=620)], headers=HEADERS)
     preview = check(data)
-    services.statistics_save(school=school, year=YEAR, raw=primary_values(students_primary=610), user=None)
+    current = school.statistics.get(year=YEAR).revision
+    services.statistics_save(
+        school=school, year=YEAR, raw=primary_values(students_primary=610), user=None, expected_revision=current
+    )
     report = importing.import_rows(
         read_table(data, "in.xlsx"),
         district_code=DISTRICT,

@@ -98,7 +98,9 @@ def county(media_root: Path) -> District:
     )
     plan_services.target_save(goal=goal, name=AT, unit="=元", values={str(YEAR): "5"})
     county_plan = plan_services.county_plan_save(district=district, start_year=YEAR, title=PLUS, notes=LINK)
-    plan_services.county_target_set(plan=county_plan, kind="enrolment_rate", year=YEAR, value="99")
+    plan_services.county_target_set(
+        expected_revision=county_plan.revision, plan=county_plan, kind="enrolment_rate", year=YEAR, value="99"
+    )
     make_problem(district, LINK, school=first, owner=MINUS, detail=AT)
     with TestCase.captureOnCommitCallbacks(execute=True):
         balance_recompute(districts=[district], year=YEAR)

@@ -84,7 +84,7 @@ def draft_plan(school: School, user: User | None = None, start: int = START) -> 
 def complete_plan(school: School, user: User | None = None, start: int = START) -> SchoolPlan:
     """A plan with every section, three goals and four targets (three linked, one custom)."""
     plan = draft_plan(school, user, start)
-    plan = services.plan_save_sections(plan=plan, data=SECTIONS, user=user)
+    plan = services.plan_save_sections(expected_revision=plan.revision, plan=plan, data=SECTIONS, user=user)
     teaching = services.goal_save(
         plan=plan, area=area("教学"), title="控制班额,提高课堂效率", measures="严格按标准班额招生。"
     )
@@ -201,7 +201,10 @@ def test_plan_create_needs_a_title(school_a1: School) -> None:
 def test_sections_are_saved_and_the_revision_moves_on(school_a1: School, principal: User) -> None:
     plan = draft_plan(school_a1, principal)
     saved = services.plan_save_sections(
-        plan=plan, data={**SECTIONS, "strengths": "  有留白的文字  "}, user=principal, expected_revision=1
+        plan=plan,
+        data={**SECTIONS, "strengths": "  有留白的文字  "},
+        user=principal,
+        expected_revision=1,
     )
     saved.refresh_from_db()
     assert saved.revision == 2
@@ -213,7 +216,12 @@ def test_sections_are_saved_and_the_revision_moves_on(school_a1: School, princip
 def test_a_stale_revision_is_refused_and_nothing_is_lost(school_a1: School, principal: User) -> None:
     plan = draft_plan(school_a1, principal)
     # Two editors open revision 1; the first one saves.
-    services.plan_save_sections(plan=plan, data={"strengths": "甲老师写的优势"}, user=principal, expected_revision=1)
+    services.plan_save_sections(
+        plan=plan,
+        data={"strengths": "甲老师写的优势"},
+        user=principal,
+        expected_revision=1,
+    )
     with pytest.raises(ValidationError) as error:
         services.plan_save_sections(
             plan=plan,
@@ -221,12 +229,17 @@ def test_a_stale_revision_is_refused_and_nothing_is_lost(school_a1: School, prin
             user=principal,
             expected_revision=1,
         )
-    assert "该规划已被他人修改,请刷新后再保存" in text_of(error)
+    assert "该记录已被他人修改,请查看最新数据后再保存" in text_of(error) and "优势" in text_of(error)
     plan.refresh_from_db()
     assert (plan.strengths, plan.weaknesses, plan.revision) == ("甲老师写的优势", "", 2)
     assert actions(plan) == ["create", "save"]
     # With the current revision the second editor's save goes through.
-    services.plan_save_sections(plan=plan, data={"weaknesses": "乙老师写的不足"}, user=principal, expected_revision=2)
+    services.plan_save_sections(
+        plan=plan,
+        data={"weaknesses": "乙老师写的不足"},
+        user=principal,
+        expected_revision=2,
+    )
     plan.refresh_from_db()
     assert (plan.strengths, plan.weaknesses, plan.revision) == ("甲老师写的优势", "乙老师写的不足", 3)
 
@@ -234,7 +247,9 @@ def test_a_stale_revision_is_refused_and_nothing_is_lost(school_a1: School, prin
 def test_sections_cannot_blank_the_title(school_a1: School) -> None:
     plan = draft_plan(school_a1)
     with pytest.raises(ValidationError) as error:
-        services.plan_save_sections(plan=plan, data={"title": " ", "strengths": "新文字"}, user=None)
+        services.plan_save_sections(
+            expected_revision=plan.revision, plan=plan, data={"title": " ", "strengths": "新文字"}, user=None
+        )
     assert "请填写规划名称" in text_of(error)
     plan.refresh_from_db()
     assert (plan.title, plan.strengths, plan.revision) == ("三年发展规划(2025—2027)", "", 1)
@@ -320,7 +335,9 @@ def test_a_bad_change_to_a_target_keeps_what_was_saved(school_a1: School) -> Non
     saved = services.target_save(goal=goal, name="校本课程数", unit="门", values={"2025": 3, "2026": 4})
     for bad in ({"2026": "很多"}, {"2029": 6}):
         with pytest.raises(ValidationError):
-            services.target_save(goal=goal, target=saved, name="校本德育课程数", unit="个", values=bad)
+            services.target_save(
+                goal=goal, target=saved, name="校本德育课程数", unit="个", values=bad, expected_revision=saved.revision
+            )
     saved.refresh_from_db()
     assert (saved.name, saved.unit, saved.values) == ("校本课程数", "门", {"2025": 3.0, "2026": 4.0})
 
@@ -356,7 +373,9 @@ def test_submit_refuses_an_empty_plan_and_lists_what_is_missing(school_a1: Schoo
 
 def test_submit_names_goals_without_targets_and_targets_without_every_year(school_a1: School) -> None:
     plan = draft_plan(school_a1)
-    services.plan_save_sections(plan=plan, data={**SECTIONS, "challenges": "  "}, user=None)
+    services.plan_save_sections(
+        expected_revision=plan.revision, plan=plan, data={**SECTIONS, "challenges": "  "}, user=None
+    )
     services.goal_save(plan=plan, area=area("安全"), title="创建平安校园")
     goal = services.goal_save(plan=plan, area=area("德育"), title="养成教育")
     services.target_save(goal=goal, name="校本课程数", unit="门", values={"2025": 3, "2027": 5})
@@ -385,7 +404,9 @@ def test_a_complete_plan_is_submitted_and_the_bureau_is_told(
     assert not Notification.objects.filter(user=other_bureau_user).exists()
     # Submitted plans are not edited, nor submitted twice.
     with pytest.raises(ValidationError):
-        services.plan_save_sections(plan=plan, data={"strengths": "改"}, user=principal)
+        services.plan_save_sections(
+            expected_revision=plan.revision, plan=plan, data={"strengths": "改"}, user=principal
+        )
     with pytest.raises(ValidationError) as error:
         services.plan_submit(plan=plan, user=principal)
     assert "当前状态不能提交" in text_of(error)
@@ -431,7 +452,9 @@ def test_return_pins_comments_to_sections_goals_and_targets(
     assert actions(plan)[-1] == "return"
     assert Notification.objects.filter(user=principal, text__contains="被退回修改").count() == 1
     # A returned plan can be edited again.
-    services.plan_save_sections(plan=plan, data={"weaknesses": "运动场地生均 3.2 平方米。"}, user=principal)
+    services.plan_save_sections(
+        expected_revision=plan.revision, plan=plan, data={"weaknesses": "运动场地生均 3.2 平方米。"}, user=principal
+    )
 
 
 @pytest.mark.parametrize(
@@ -482,7 +505,9 @@ def test_return_and_approve_need_a_submitted_plan(school_a1: School, bureau_user
 def test_resubmitting_marks_the_comments_resolved(school_a1: School, principal: User, bureau_user: User) -> None:
     plan = submitted_plan(school_a1, principal)
     services.plan_return(plan=plan, user=bureau_user, comments=[("section:weaknesses", "请补充数据。")])
-    services.plan_save_sections(plan=plan, data={"weaknesses": "运动场地生均 3.2 平方米。"}, user=principal)
+    services.plan_save_sections(
+        expected_revision=plan.revision, plan=plan, data={"weaknesses": "运动场地生均 3.2 平方米。"}, user=principal
+    )
     assert list(plan.comments.values_list("resolved", flat=True)) == [False]
     services.plan_submit(plan=plan, user=principal)
     plan.refresh_from_db()
@@ -498,7 +523,9 @@ def test_approval_locks_the_plan(school_a1: School, principal: User, bureau_user
     goal = plan.goals.first()
     tgt = target(plan, "最大班额")
     attempts = [
-        lambda: services.plan_save_sections(plan=plan, data={"strengths": "改"}, user=principal),
+        lambda: services.plan_save_sections(
+            expected_revision=plan.revision, plan=plan, data={"strengths": "改"}, user=principal
+        ),
         lambda: services.goal_save(plan=plan, area=area("安全"), title="新目标"),
         lambda: services.goal_save(plan=plan, goal=goal, area=goal.area, title="改目标"),
         lambda: services.goal_delete(goal=goal),
@@ -557,7 +584,9 @@ def test_revise_makes_version_2_as_a_copy(school_a1: School, principal: User, bu
     assert services.current_plan(school_a1, START) == v2
     assert actions(v2) == ["revise"]
     # The copy is editable; the approved version is not touched by editing it.
-    services.plan_save_sections(plan=v2, data={"strengths": "新版本的优势"}, user=principal)
+    services.plan_save_sections(
+        expected_revision=v2.revision, plan=v2, data={"strengths": "新版本的优势"}, user=principal
+    )
     v1.refresh_from_db()
     assert v1.strengths == SECTIONS["strengths"]
     # One revision per version; drafts are edited directly.
@@ -575,11 +604,14 @@ def test_plan_diff_lists_exactly_the_changed_parts(school_a1: School, principal:
     v2 = services.plan_revise(plan=v1, user=principal)
     assert services.plan_diff(v1, v2) == []
 
-    services.plan_save_sections(plan=v2, data={"weaknesses": "运动场地生均 3.2 平方米。"}, user=principal)
+    services.plan_save_sections(
+        expected_revision=v2.revision, plan=v2, data={"weaknesses": "运动场地生均 3.2 平方米。"}, user=principal
+    )
     class_size = target(v2, "最大班额")
     services.target_save(
         goal=class_size.goal,
         target=class_size,
+        expected_revision=class_size.revision,
         name="最大班额",
         metric="stat:max_class_size",
         level="primary",
@@ -587,8 +619,10 @@ def test_plan_diff_lists_exactly_the_changed_parts(school_a1: School, principal:
         baseline=48,
     )
     moral = v2.goals.get(title="深化养成教育特色")
-    services.goal_save(plan=v2, goal=moral, area=moral.area, title=moral.title, measures="建设家长学校。")
-    services.target_delete(target=target(v2, "高于规定学历教师比例"))
+    services.goal_save(
+        plan=v2, goal=moral, area=moral.area, title=moral.title, measures="建设家长学校。", expected_revision=1
+    )
+    services.target_delete(target=target(v2, "高于规定学历教师比例"), expected_revision=1)
     services.goal_save(plan=v2, area=area("安全"), title="创建平安校园")
 
     v2.refresh_from_db()
@@ -611,6 +645,7 @@ def test_plan_diff_reports_changed_target_definitions_and_goal_areas(
     services.target_save(
         goal=class_size.goal,
         target=class_size,
+        expected_revision=class_size.revision,
         name="最大班额",
         metric="stat:max_class_size",
         level="junior",  # was primary
@@ -618,7 +653,9 @@ def test_plan_diff_reports_changed_target_definitions_and_goal_areas(
         baseline=class_size.baseline,
     )
     moral = v2.goals.get(title="深化养成教育特色")
-    services.goal_save(plan=v2, goal=moral, area=area("安全"), title=moral.title, measures=moral.measures)
+    services.goal_save(
+        plan=v2, goal=moral, area=area("安全"), title=moral.title, measures=moral.measures, expected_revision=1
+    )
 
     changes = {c.where: (c.before, c.after) for c in services.plan_diff(v1, v2)}
     before, after = changes["指标“最大班额”的定义"]
@@ -723,6 +760,7 @@ def test_progress_save_stores_entries_of_custom_targets(school_a1: School, princ
     progress = services.progress_open(plan=plan, year=START, user=principal)
     custom = item(progress, "校本德育课程数")
     services.progress_save(
+        expected_revision=progress.revision,
         progress=progress,
         items={custom.pk: {"actual": " 3 ", "status": "", "narrative": "开设三门校本课程。"}},
         summary="  总体按计划推进。 ",
@@ -740,6 +778,7 @@ def test_progress_save_with_a_non_numeric_actual_saves_nothing(school_a1: School
     custom = item(progress, "校本德育课程数")
     linked = item(progress, "最大班额")
     services.progress_save(
+        expected_revision=progress.revision,
         progress=progress,
         items={custom.pk: {"actual": "3", "narrative": "开设三门。"}, linked.pk: {"narrative": "控制良好。"}},
         summary="第一次保存",
@@ -747,6 +786,7 @@ def test_progress_save_with_a_non_numeric_actual_saves_nothing(school_a1: School
     )
     with pytest.raises(ValidationError) as error:
         services.progress_save(
+            expected_revision=progress.revision + 1,  # the editor reloaded after the first save
             progress=progress,
             items={
                 custom.pk: {"actual": "四门", "narrative": "改写的说明"},
@@ -770,7 +810,11 @@ def test_progress_save_refuses_an_unknown_status(school_a1: School, principal: U
     custom = item(progress, "校本德育课程数")
     with pytest.raises(ValidationError) as error:
         services.progress_save(
-            progress=progress, items={custom.pk: {"actual": "3", "status": "done"}}, summary="", user=None
+            expected_revision=progress.revision,
+            progress=progress,
+            items={custom.pk: {"actual": "3", "status": "done"}},
+            summary="",
+            user=None,
         )
     assert "“校本德育课程数”的达成情况无效" in text_of(error)
     custom.refresh_from_db()
@@ -784,7 +828,13 @@ def test_progress_save_does_not_overwrite_a_linked_value(
     plan = approved_plan(school_a1, principal)
     progress = services.progress_open(plan=plan, year=START, user=principal)
     linked = item(progress, "最大班额")
-    services.progress_save(progress=progress, items={linked.pk: {"actual": "30"}}, summary="", user=principal)
+    services.progress_save(
+        expected_revision=progress.revision,
+        progress=progress,
+        items={linked.pk: {"actual": "30"}},
+        summary="",
+        user=principal,
+    )
     linked.refresh_from_db()
     assert (linked.actual, linked.auto_filled) == (Decimal("44"), True)
 
@@ -800,13 +850,21 @@ def test_progress_submit_lists_missing_parts_then_locks(school_a1: School, princ
 
     entries = {i.pk: {"narrative": "统计数据待审核。"} for i in progress.items.all()}
     entries[item(progress, "校本德育课程数").pk] = {"actual": "3"}
-    services.progress_save(progress=progress, items=entries, summary="总体按计划推进。", user=principal)
+    services.progress_save(
+        expected_revision=progress.revision,
+        progress=progress,
+        items=entries,
+        summary="总体按计划推进。",
+        user=principal,
+    )
     services.progress_submit(progress=progress, user=principal)
     progress.refresh_from_db()
     assert progress.status == ReviewStatus.SUBMITTED and progress.submitted_at is not None
     assert Notification.objects.filter(user=bureau_user, text__contains="2025 学年自评").count() == 1
     with pytest.raises(ValidationError) as error:
-        services.progress_save(progress=progress, items={}, summary="改", user=principal)
+        services.progress_save(
+            expected_revision=progress.revision, progress=progress, items={}, summary="改", user=principal
+        )
     assert "年度自评已提交或已通过,不能修改" in text_of(error)
     with pytest.raises(ValidationError) as error:
         services.progress_review(progress=progress, user=bureau_user, approve=False, comment=" ")
@@ -891,7 +949,13 @@ def test_the_real_limit_is_20_mb() -> None:
 
 def test_evidence_add_refuses_a_submitted_report(open_progress: AnnualProgress, principal: User, media: Path) -> None:
     entries = {i.pk: {"actual": "3", "narrative": "说明"} for i in open_progress.items.all()}
-    services.progress_save(progress=open_progress, items=entries, summary="总体按计划推进。", user=principal)
+    services.progress_save(
+        expected_revision=open_progress.revision,
+        progress=open_progress,
+        items=entries,
+        summary="总体按计划推进。",
+        user=principal,
+    )
     services.progress_submit(progress=open_progress, user=principal)
     with pytest.raises(ValidationError) as error:
         services.evidence_add(progress=open_progress, upload=upload("补交.docx", docx_bytes()), user=principal)
@@ -917,7 +981,13 @@ def district_plans(
     done = approved_plan(school_a2, other_principal)
     progress = services.progress_open(plan=done, year=START, user=other_principal)
     entries = {i.pk: {"narrative": "按计划推进。"} for i in progress.items.all()}
-    services.progress_save(progress=progress, items=entries, summary="总体按计划推进。", user=other_principal)
+    services.progress_save(
+        expected_revision=progress.revision,
+        progress=progress,
+        items=entries,
+        summary="总体按计划推进。",
+        user=other_principal,
+    )
     services.progress_submit(progress=progress, user=other_principal)
     elsewhere = approved_plan(school_b1)
     draft = complete_plan(make_school(district_a, "1101010003", "甲县第三小学", "primary"))
@@ -976,7 +1046,9 @@ def county(district_a: District) -> Any:
 @pytest.mark.parametrize("year", [2024, 2028])
 def test_county_target_outside_the_plan_is_refused(county: Any, year: int) -> None:
     with pytest.raises(ValidationError) as error:
-        services.county_target_set(plan=county, kind="compliance_share", year=year, value=80)
+        services.county_target_set(
+            expected_revision=county.revision, plan=county, kind="compliance_share", year=year, value=80
+        )
     assert f"目标年份 {year} 不在计划期内" in text_of(error)
     assert not CountyTarget.objects.exists()
 
@@ -995,14 +1067,18 @@ def test_county_target_outside_the_plan_is_refused(county: Any, year: int) -> No
 )
 def test_county_target_bad_input_is_refused(county: Any, kwargs: dict[str, Any], message: str) -> None:
     with pytest.raises(ValidationError) as error:
-        services.county_target_set(plan=county, year=START, **kwargs)
+        services.county_target_set(expected_revision=county.revision, plan=county, year=START, **kwargs)
     assert message in text_of(error)
     assert not CountyTarget.objects.exists()
 
 
 def test_county_target_set_replaces_the_year_value(county: Any) -> None:
-    services.county_target_set(plan=county, kind="compliance_share", year=START, value="60")
-    services.county_target_set(plan=county, kind="compliance_share", year=START, value="70")
+    services.county_target_set(
+        expected_revision=county.revision, plan=county, kind="compliance_share", year=START, value="60"
+    )
+    services.county_target_set(
+        expected_revision=county.revision, plan=county, kind="compliance_share", year=START, value="70"
+    )
     (saved,) = CountyTarget.objects.all()
     assert saved.value == Decimal("70")
 
@@ -1028,14 +1104,32 @@ def test_county_plan_board_compares_targets_with_stored_results_and_figures(
     balance_recompute(districts=[district_a], year=START)
 
     set_target = services.county_target_set
-    set_target(plan=county, kind="compliance_share", year=2025, value=60)
-    set_target(plan=county, kind="compliance_share", year=2026, value=80)
-    set_target(plan=county, kind="compliance_share", year=2025, value=60, level="primary")
-    set_target(plan=county, kind="cv", year=2025, value="0.7", indicator="sports_area_per_student", level="primary")
-    set_target(plan=county, kind="cv", year=2025, value="0.4", indicator="teaching_area_per_student", level="primary")
-    set_target(plan=county, kind="dropout_rate", year=2025, value="0.6")
-    set_target(plan=county, kind="dropout_rate", year=2026, value="0.6")
-    set_target(plan=county, kind="retention_rate", year=2025, value="97")
+    set_target(plan=county, expected_revision=county.revision, kind="compliance_share", year=2025, value=60)
+    set_target(plan=county, expected_revision=county.revision, kind="compliance_share", year=2026, value=80)
+    set_target(
+        plan=county, expected_revision=county.revision, kind="compliance_share", year=2025, value=60, level="primary"
+    )
+    set_target(
+        plan=county,
+        expected_revision=county.revision,
+        kind="cv",
+        year=2025,
+        value="0.7",
+        indicator="sports_area_per_student",
+        level="primary",
+    )
+    set_target(
+        plan=county,
+        expected_revision=county.revision,
+        kind="cv",
+        year=2025,
+        value="0.4",
+        indicator="teaching_area_per_student",
+        level="primary",
+    )
+    set_target(plan=county, expected_revision=county.revision, kind="dropout_rate", year=2025, value="0.6")
+    set_target(plan=county, expected_revision=county.revision, kind="dropout_rate", year=2026, value="0.6")
+    set_target(plan=county, expected_revision=county.revision, kind="retention_rate", year=2025, value="97")
     services.county_figure_set(district=district_a, year=2025, kind="dropout_rate", value="0.5")
     services.county_figure_set(district=district_a, year=2026, kind="dropout_rate", value="0.8")
     services.county_figure_set(district=district_a, year=2025, kind="retention_rate", value="98")

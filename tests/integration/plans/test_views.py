@@ -398,14 +398,17 @@ def test_other_bad_targets_answer_400_with_a_chinese_message(
     assert PlanTarget.objects.filter(goal__plan=own).count() == 4
 
 
-def test_a_stale_editor_answers_400_and_keeps_both_texts(principal_client: Client, own: SchoolPlan) -> None:
+def test_a_stale_editor_answers_409_and_keeps_both_texts(principal_client: Client, own: SchoolPlan) -> None:
     opened_at = own.revision
-    services.plan_save_sections(plan=own, data={"strengths": "同事刚保存的优势"}, user=None)
+    services.plan_save_sections(
+        expected_revision=own.revision, plan=own, data={"strengths": "同事刚保存的优势"}, user=None
+    )
     response = principal_client.post(
         edit_url(own), {**sections_post(own, strengths="我写的优势"), "revision": str(opened_at)}
     )
-    assert response.status_code == 400
-    assert "该规划已被他人修改,请刷新后再保存;您的输入未保存" in messages_of(response)
+    assert response.status_code == 409
+    assert "该记录已被他人修改,请查看最新数据后再保存;您的修改未保存" in messages_of(response)
+    assert "有变动的项目:优势" in messages_of(response)
     assert "我写的优势" in page_text(response)  # what the user typed is still in the form
     own.refresh_from_db()
     assert own.strengths == "同事刚保存的优势"
@@ -415,7 +418,9 @@ def test_submitting_an_incomplete_plan_answers_400_and_lists_the_missing_parts(
     principal_client: Client, school_a1: School
 ) -> None:
     plan = draft_plan(school_a1)
-    services.plan_save_sections(plan=plan, data={**SECTIONS, "safeguards": ""}, user=None)
+    services.plan_save_sections(
+        expected_revision=plan.revision, plan=plan, data={**SECTIONS, "safeguards": ""}, user=None
+    )
     response = principal_client.post(edit_url(plan), {"action": "submit"})
     assert response.status_code == 400
     assert messages_of(response) == ["请填写“保障措施”", "至少需要一个发展目标"]
@@ -477,7 +482,8 @@ def approved(school_a1: School, principal: User, bureau_user: User) -> SchoolPla
 
 
 def progress_post(progress: AnnualProgress, action: str = "save", summary: str = "", **actuals: str) -> dict[str, str]:
-    data = {"action": action, "summary": summary}
+    # The revision the page was opened at, as its hidden field sends it.
+    data = {"action": action, "summary": summary, "revision": str(AnnualProgress.objects.get(pk=progress.pk).revision)}
     for entry in progress.items.select_related("target"):
         data[f"actual_{entry.pk}"] = actuals.get(entry.target.name, "")
         data[f"status_{entry.pk}"] = ""
@@ -611,7 +617,9 @@ def late_and_done(
     done = approved_plan(school_a2, other_principal)
     progress = services.progress_open(plan=done, year=START, user=None)
     entries = {i.pk: {"narrative": "按计划推进。"} for i in progress.items.all()}
-    services.progress_save(progress=progress, items=entries, summary="总体按计划推进。", user=None)
+    services.progress_save(
+        expected_revision=progress.revision, progress=progress, items=entries, summary="总体按计划推进。", user=None
+    )
     services.progress_submit(progress=progress, user=None)
     services.deadline_set(district=district_a, year=START, due=timezone.localdate() - timedelta(days=1))
     return {"late": late, "done": done}
@@ -683,9 +691,17 @@ def county_board(district_a: District, school_a1: School) -> Any:
     county = services.county_plan_save(
         district=district_a, start_year=START, title="甲测试县优质均衡推进计划", inspection_date=date(2028, 5, 20)
     )
-    services.county_target_set(plan=county, kind="compliance_share", year=START, value=80)
     services.county_target_set(
-        plan=county, kind="cv", year=START, value="0.7", indicator="sports_area_per_student", level="primary"
+        expected_revision=county.revision, plan=county, kind="compliance_share", year=START, value=80
+    )
+    services.county_target_set(
+        expected_revision=county.revision,
+        plan=county,
+        kind="cv",
+        year=START,
+        value="0.7",
+        indicator="sports_area_per_student",
+        level="primary",
     )
     return county
 
@@ -714,14 +730,26 @@ def test_a_county_target_outside_the_plan_is_refused_on_the_page(
 ) -> None:
     response = bureau_client.post(
         county_url(district_a),
-        {"action": "target", "kind": "compliance_share", "year": "2029", "value": "100"},
+        {
+            "action": "target",
+            "kind": "compliance_share",
+            "year": "2029",
+            "value": "100",
+            "revision": str(county_board.revision),
+        },
         follow=True,
     )
     assert "目标年份 2029 不在计划期内" in messages_of(response)
     assert not county_board.targets.filter(year=2029).exists()
     response = bureau_client.post(
         county_url(district_a),
-        {"action": "target", "kind": "compliance_share", "year": "2026", "value": "九成"},
+        {
+            "action": "target",
+            "kind": "compliance_share",
+            "year": "2026",
+            "value": "九成",
+            "revision": str(county_board.revision),
+        },
         follow=True,
     )
     assert "目标值应为数字,收到“九成”" in messages_of(response)

@@ -105,6 +105,8 @@ def test_a_save_submit_and_approve_answer_at_once_and_leave_the_results_stale(
         "year": YEAR,
         "revision": stats.revision,
     }
+    without = {k: v for k, v in body.items() if k != "revision"}
+    assert timed("post", "/api/v1/statistics/", without)[0].status_code == 428  # a copy without revision
     saved, save_seconds = timed("post", "/api/v1/statistics/", body)
     assert saved.status_code == 200, saved.content
     state = BalanceState.objects.get(district=target.district, year=YEAR)

@@ -231,6 +231,7 @@ def test_every_change_writes_an_event_with_old_and_new_values(school_a1: School,
         year=YEAR,
         raw=primary_values(students_primary=620, teaching_area="3100.25", computers=""),
         user=bureau_user,
+        expected_revision=1,
     )
     stats = stats_of(school_a1)
     create, save = stats.events.order_by("id")
@@ -330,7 +331,7 @@ def test_a_save_from_an_old_revision_is_refused_and_lists_what_changed(
             expected_revision=loaded,
         )
     assert stale.value.changes == {"books": [20000, 22000], "computers": [100, 110]}
-    assert stale.value.current.revision == 3
+    assert stale.value.current_revision == 3
     stats = stats_of(school_a1)
     assert (stats.students_primary, stats.books, stats.computers, stats.revision) == (600, 22000, 110, 3)
     assert actions(stats) == ["create", "save", "save"]
@@ -414,13 +415,21 @@ def test_a_reason_given_once_still_counts_when_other_fields_are_saved_later(
     )
     # A later correction of another field does not ask again for the books reason …
     services.statistics_save(
-        school=school_a1, year=YEAR + 1, raw=primary_values(books=40000, computers=101), user=bureau_user
+        school=school_a1,
+        year=YEAR + 1,
+        raw=primary_values(books=40000, computers=101),
+        user=bureau_user,
+        expected_revision=1,
     )
     assert stats_of(school_a1, YEAR + 1).computers == 101
     # … but a new value of the jumping field does.
     with pytest.raises(services.StatisticsRejected) as rejected:
         services.statistics_save(
-            school=school_a1, year=YEAR + 1, raw=primary_values(books=41000, computers=101), user=bureau_user
+            school=school_a1,
+            year=YEAR + 1,
+            raw=primary_values(books=41000, computers=101),
+            user=bureau_user,
+            expected_revision=2,
         )
     assert list(rejected.value.warnings) == ["books"]
 
