@@ -111,20 +111,21 @@ def school_actions(facts: SchoolFacts) -> list[Element]:
         for gap in unit.gaps.values():
             lines.append(
                 f"{gap_text(gap)}(现为 {value_text(gap.value, gap.standard, False)},"
-                f"标准 {_value(gap.standard)} {gap.rule.unit})。"
+                f"标准 {words.plain(gap.standard)} {gap.rule.unit})。"
             )
     year = facts.year
     for row in facts.targets:
         cell = next((c for c in row.cells if c["year"] == year), None)
         if cell is not None and cell["met"] is False:
             lines.append(
-                f"完成规划目标“{row.target.name}”:本学年目标 {_value(cell['target'])},实际 {_value(cell['actual'])}"
-                f"{row.target.unit}。"
+                f"完成规划目标“{row.target.name}”:本学年目标 {words.plain(cell['target'])},"
+                f"实际 {words.plain(cell['actual'])}{row.target.unit}。"
             )
     for row in facts.targets:
         goal = row.target.values.get(str(year + 1))
         if goal is not None:
-            lines.append(f"{row.target.name}达到 {_value(goal)}{row.target.unit}({school_year(year + 1)}规划目标)。")
+            target = f"{words.plain(goal)}{row.target.unit}"
+            lines.append(f"{row.target.name}达到 {target}({school_year(year + 1)}规划目标)。")
     for problem in facts.problems:
         deadline = f",期限 {problem.deadline:%Y-%m-%d}" if problem.deadline else ""
         lines.append(f"整改“{problem.title}”(责任:{problem.owner or '待明确'}{deadline})。")
@@ -135,12 +136,3 @@ def school_actions(facts: SchoolFacts) -> list[Element]:
 
 def school_year(year: int) -> str:
     return f"{year}—{year + 1}学年"
-
-
-def _value(value: float | None) -> str:
-    if value is None:
-        return words.DASH
-    number = float(value)
-    if number == int(number):
-        return f"{int(number):,}"
-    return f"{number:,.2f}".rstrip("0").rstrip(".")

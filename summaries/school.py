@@ -176,7 +176,7 @@ def indicators_table(facts: SchoolFacts) -> list[Element]:
                     rule.unit,
                     value_text(value, standard, met),
                     value_text(before) if last is not None else words.DASH,
-                    words.DASH if standard is None else f"≥ {_plain(standard)}",
+                    words.DASH if standard is None else f"≥ {words.plain(standard)}",
                     words.verdict(met),
                 ]
             )
@@ -193,10 +193,6 @@ def indicators_table(facts: SchoolFacts) -> list[Element]:
             (False, False, False, True, True, True, False),
         )
     ]
-
-
-def _plain(value: float) -> str:
-    return f"{value:g}" if value < 1000 else f"{value:,.0f}"
 
 
 def improved(facts: SchoolFacts) -> list[Element]:
@@ -233,8 +229,8 @@ def progress_items(facts: SchoolFacts) -> list[Element]:
         rows.append(
             [
                 target.name,
-                words.DASH if goal is None else f"{_plain(float(goal))}{target.unit}",
-                words.DASH if actual is None else f"{_plain(actual)}{target.unit}",
+                words.DASH if goal is None else f"{words.plain(float(goal))}{target.unit}",
+                words.DASH if actual is None else f"{words.plain(actual)}{target.unit}",
                 str(item.get_status_display()) if item.status else "未评估",
                 item.narrative or words.DASH,
             ]
@@ -265,7 +261,7 @@ def gaps(facts: SchoolFacts) -> list[Element]:
         for gap in unit.gaps.values():
             lines.append(
                 f"{level}{gap.rule.label}为 {value_text(gap.value, gap.standard, False)},低于 "
-                f"{_plain(gap.standard)} 的标准,{gap_text(gap)}"
+                f"{words.plain(gap.standard)} 的标准,{gap_text(gap)}"
                 + (",且低于标准的下限" if gap.below_floor else "")
                 + "。"
             )
@@ -273,8 +269,8 @@ def gaps(facts: SchoolFacts) -> list[Element]:
         cell = next((c for c in row.cells if c["year"] == facts.year), None)
         if cell is not None and cell["met"] is False:
             lines.append(
-                f"规划目标“{row.target.name}”未达成(本学年目标 {_plain(float(cell['target']))},"
-                f"实际 {_plain(float(cell['actual']))}{row.target.unit})。"
+                f"规划目标“{row.target.name}”未达成(本学年目标 {words.plain(float(cell['target']))},"
+                f"实际 {words.plain(float(cell['actual']))}{row.target.unit})。"
             )
     if not lines:
         return [Paragraph("各项资源配置指标均达到标准,本学年规划目标均已达成。")]

@@ -155,7 +155,7 @@ def _context(
         "editable": editable,
         "can_submit": target.can_edit and target.school is not None and latest is not None and not viewing_old,
         "blocks": [{"block": b, "elements": draft.data_elements(b.data) if b.type == "data" else []} for b in blocks],
-        "figures": sorted(draft.figures.items()),
+        "figures": list(draft.figures.items()),
         "preview": draft.render(blocks),
         "versions": selectors.versions_of(target.summary),
         "data_changed": version is not None and version.data_stamp != draft.stamp,

@@ -15,6 +15,16 @@ def count(value: int | float | None, unit: str = "") -> str:
     return DASH if value is None else f"{round(value):,}{unit}"
 
 
+def plain(value: float | None) -> str:
+    """As the pages' `num` filter: no trailing zeros, at most two decimals (standards, targets)."""
+    if value is None:
+        return DASH
+    number = float(value)
+    if number == int(number):
+        return f"{int(number):,}"
+    return f"{number:,.2f}".rstrip("0").rstrip(".")
+
+
 def cv(value: float | None) -> str:
     """A CV as the balance page shows it: three decimals."""
     return DASH if value is None else f"{value:.3f}"
