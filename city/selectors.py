@@ -19,13 +19,14 @@ from typing import Any
 from django.db.models import Count
 
 from assessment.models import Problem
-from assessment.selectors import county_checklist, district_profile
+from assessment.selectors import county_checklist
 from assessment.survey.selectors import survey_get, survey_summary
 from indicators.models import BalanceResult, RuleProfile
 from indicators.presentation import LEVEL_LABELS, short_label
 from indicators.results import BalanceOutcome
 from plans.selectors import county_plan_for
 from schools.models import District
+from summaries.selectors import summary_profile
 
 LEVELS = ("primary", "junior")
 TREND_YEARS = 5  # the trend shows at most this many school years, the latest ones
@@ -233,9 +234,9 @@ def trend_point(year: int, outcome: BalanceOutcome | None) -> TrendPoint:
 
 
 def profile_for(district: District, profile_name: str | None) -> RuleProfile | None:
-    """The profile a county is compared under: the one asked for when the county uses it, else
-    the county's own first profile (the one its assessment pages open with)."""
-    return district_profile(district, profile_name) or district_profile(district)
+    """The profile a county is compared under: the same choice as its work summary's
+    (summaries.selectors.summary_profile), so both show the same figures."""
+    return summary_profile(district, profile_name)
 
 
 def results_of(districts: Sequence[District], years: Iterable[int] | None = None) -> dict[tuple[int, str, int], Any]:

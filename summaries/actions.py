@@ -67,7 +67,8 @@ def county_actions(facts: CountyFacts) -> list[Element]:
             continue
         missed = [j.item for j in judged.judgements if j.verdict is False]
         if missed:
-            lines.append(f"落实{name}未达标事项:{';'.join(f'{i.key} {i.text}' for i in missed[:5])}。")
+            texts = ";".join(f"{i.key} {i.text.rstrip('。')}" for i in missed[:5])
+            lines.append(f"落实{name}未达标事项:{texts}。")
     survey = facts.survey
     if survey is not None and survey.verdict is False and survey.rate is not None:
         lines.append(

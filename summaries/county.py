@@ -510,37 +510,33 @@ def still_failing(facts: CountyFacts) -> list[Element]:
 
 
 def items_failing(facts: CountyFacts) -> list[Element]:
-    rows, bad = [], []
+    """The items not met, in a table; those not yet judged only counted (they are to be filled in
+    on the assessment pages, they are not problems of the county)."""
+    rows, unknown = [], 0
     for section, name in (("guarantee", "政府保障程度"), ("quality", "教育质量")):
         for row in facts.sections.get(section, {}).get("rows", []):
-            if row["verdict"] is True:
-                continue
-            rows.append(
-                [
-                    name,
-                    str(row["key"]),
-                    str(row["text"]),
-                    str(row["value"] or words.DASH),
-                    words.verdict(row["verdict"]),
-                ]
-            )
-            bad.append([False, False, False, False, row["verdict"] is False])
-    if not rows:
-        return []
-    return [
-        Table(
-            "政府保障程度与教育质量未达标或待定的项目",
-            ["部分", "编号", "项目", "实际", "结论"],
-            rows,
-            (14, 8, 44, 22, 12),
-            bad,
-        )
-    ]
+            if row["verdict"] is None:
+                unknown += 1
+            elif row["verdict"] is False:
+                rows.append([name, str(row["key"]), str(row["text"]), str(row["value"] or words.DASH), "未达标"])
+    out: list[Element] = []
+    if rows:
+        bad = [[False, False, False, False, True]] * len(rows)
+        headers = ["部分", "编号", "项目", "实际", "结论"]
+        out.append(Table("政府保障程度与教育质量未达标的项目", headers, rows, (14, 8, 44, 22, 12), bad))
+    if unknown:
+        out.append(Paragraph(f"另有 {unknown} 项尚待填报或无法判定,见“县域评估”页面。", "note"))
+    return out
+
+
+PROBLEMS_LISTED = 30  # a summary lists the problems due first; the problem list has them all
 
 
 def problems_table(facts: CountyFacts) -> list[Element]:
+    """Open problems with their owners and deadlines (the soonest first)."""
     if not facts.open_problems:
         return [Paragraph("问题清单中没有待整改的问题。", "note")]
+    listed = facts.open_problems[:PROBLEMS_LISTED]
     rows = [
         [
             str(i),
@@ -549,10 +545,16 @@ def problems_table(facts: CountyFacts) -> list[Element]:
             p.deadline.strftime("%Y-%m-%d") if p.deadline else "未定",
             str(p.get_state_display()),
         ]
-        for i, p in enumerate(facts.open_problems, start=1)
+        for i, p in enumerate(listed, start=1)
     ]
-    return [
-        Table(
-            "问题清单中待整改的问题", ["序号", "问题", "责任单位/责任人", "整改期限", "状态"], rows, (7, 47, 20, 13, 13)
+    headers = ["序号", "问题", "责任单位/责任人", "整改期限", "状态"]
+    out: list[Element] = [Table("问题清单中待整改的问题", headers, rows, (7, 47, 20, 13, 13))]
+    if len(facts.open_problems) > len(listed):
+        out.append(
+            Paragraph(
+                f"问题清单中共有 {len(facts.open_problems)} 个问题待整改,上表按整改期限列出前 {len(listed)} 个,"
+                "完整清单见“问题清单”页面。",
+                "note",
+            )
         )
-    ]
+    return out

@@ -20,6 +20,7 @@ from assessment.selectors import county_checklist, district_profile, report_iden
 from assessment.survey.selectors import SurveySummary, survey_get, survey_summary
 from indicators.models import BalanceResult, RuleProfile
 from indicators.results import BalanceOutcome
+from indicators.selectors import profiles_for_district
 from plans.models import AnnualProgress, CountyPlan, ReviewStatus, SchoolPlan
 from plans.selectors import TargetRow, county_plan_board, county_plan_for, plan_target_rows, progress_overview
 from reports.content import RegistryRow
@@ -42,9 +43,19 @@ def result_of(district: District, year: int, profile_name: str) -> BalanceResult
 
 
 def summary_profile(district: District, profile_name: str | None = None) -> RuleProfile | None:
-    """The profile a summary is drafted under: the one asked for if the county uses it, else the
-    county's own first profile (the one its assessment pages open with)."""
-    return district_profile(district, profile_name) if profile_name else district_profile(district)
+    """The profile a summary (or the overview) reads a county under: the one asked for if the
+    county uses it; else the county's first profile of the 2017 method (each CV judged on its
+    own, the acceptance the counties now work towards), else its first profile."""
+    if profile_name:
+        asked = district_profile(district, profile_name)
+        if asked is not None:
+            return asked
+    profiles = profiles_for_district(district)
+    for profile in profiles:
+        version = profile.current_version()
+        if version is not None and version.definition.get("county_rule") == "each_indicator":
+            return profile
+    return profiles[0] if profiles else None
 
 
 def years_with_results(district: District) -> list[int]:
