@@ -79,7 +79,7 @@ class CityViewSet(viewsets.ViewSet):
     lookup_field = "district_code"
     lookup_value_regex = r"\d{6}"
 
-    @extend_schema(parameters=[YEAR, PROFILE, SORT, DIRECTION], responses=OpenApiTypes.OBJECT)
+    @extend_schema(operation_id="city_list", parameters=[YEAR, PROFILE, SORT, DIRECTION], responses=OpenApiTypes.OBJECT)
     def list(self, request: Request) -> Response:
         """Every county of the caller's scope side by side in one year, with its trend."""
         user = access.acting_user(request)
@@ -101,7 +101,7 @@ class CityViewSet(viewsets.ViewSet):
             }
         )
 
-    @extend_schema(parameters=[PROFILE], responses=OpenApiTypes.OBJECT)
+    @extend_schema(operation_id="city_retrieve", parameters=[PROFILE], responses=OpenApiTypes.OBJECT)
     def retrieve(self, request: Request, district_code: str | None = None) -> Response:
         """One county's readiness in every year with a stored result (oldest first)."""
         user = access.acting_user(request)

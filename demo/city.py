@@ -14,13 +14,13 @@ from django.db import transaction
 
 from core.models import Role, User
 from demo.assessment import seed_assessment
-from demo.county import DEMO_PASSWORD, DEMO_YEARS, DemoSchool, _schools, seed_demo, statistics_for
+from demo.county import DEMO_PASSWORD, DEMO_USERS, DEMO_YEARS, DemoSchool, _schools, seed_demo, statistics_for
 from plans import services as plan_services
 from schools import services
 from schools.models import District, School
 
 SECOND_DISTRICT = ("130189", "清河县", "河北省")
-CITY_USER = ("city", "市教育督导室(张督导)")
+CITY_USER = ("city", DEMO_USERS["city"][1])
 # The neighbour's schools: the demo county's first 26 (no teaching points or special schools),
 # renamed, with poorer resources, so that some of its CVs and schools fail.
 SCHOOLS_TAKEN = 26
@@ -45,12 +45,11 @@ def seed_city(seed: int = 0) -> list[District]:
     second = District.objects.filter(code=code).first()
     if second is None or not second.schools.exists():
         second = _seed_neighbour(code, name, province, seed)
-    user, _created = User.objects.get_or_create(
-        username=CITY_USER[0], defaults={"role": Role.CITY, "display_name": CITY_USER[1]}
-    )
-    user.role, user.display_name = Role.CITY, CITY_USER[1]
-    user.set_password(DEMO_PASSWORD)
-    user.save()
+    user = User.objects.filter(username=CITY_USER[0]).first()
+    if user is None:  # a demo seeded before the city office existed
+        user = User.objects.create_user(
+            username=CITY_USER[0], password=DEMO_PASSWORD, role=Role.CITY, display_name=CITY_USER[1]
+        )
     user.inspected_districts.add(first, second)
     return [first, second]
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from indicators.presentation import LEVEL_LABELS, gap_text, value_text
 from indicators.results import CompositeAbove, CvAbove, CvNear, UnitOutcome
 from summaries import words
-from summaries.document import Element, Paragraph
+from summaries.blocks import Element, Paragraph
 
 if TYPE_CHECKING:
     from summaries.selectors import CountyFacts, SchoolFacts

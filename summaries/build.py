@@ -15,7 +15,7 @@ from django.utils import translation
 
 from schools.models import District, School
 from summaries import county, school
-from summaries.document import Block, Element, Rendered, render
+from summaries.blocks import Block, Element, Rendered, render
 from summaries.selectors import CountyFacts, SchoolFacts, county_facts, school_facts
 
 DOCUMENT_LANGUAGE = "zh-hans"

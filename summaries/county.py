@@ -4,7 +4,7 @@ and its data blocks, from a county's facts (summaries.selectors.CountyFacts).
 The shape follows the real summaries in ../shared/seeds: 一、基本情况和主要成绩 (基本情况,
 主要成绩与亮点), 二、存在的问题和困难, 三、下一步工作打算. The default text is a starting point
 the clerk rewrites; the figures in it are placeholders ({{名称}}) and every table or list of
-figures is a data block, so both follow the data (summaries.document).
+figures is a data block, so both follow the data (summaries.blocks).
 
 Every balance figure is read from the stored outcome (CVs at three decimals, gaps worded by
 indicators.presentation.gap_text, as the balance page shows them). Call with Chinese active
@@ -23,7 +23,7 @@ from indicators.presentation import LEVEL_LABELS, gap_text
 from indicators.results import BalanceOutcome, CompositeAbove, CvAbove, CvNear, UnitOutcome
 from reports.content import RegistryRow
 from summaries import actions, words
-from summaries.document import Block, Element, Paragraph, Table
+from summaries.blocks import Block, Element, Paragraph, Table
 from summaries.selectors import CountyFacts
 
 SECTION_NAMES = {"primary": "小学", "junior": "初中"}

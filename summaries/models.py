@@ -1,7 +1,7 @@
 """Annual work summaries (年度工作总结): the bureau's for its county and each school's
 self-assessment, drafted from the data, edited by people, kept in versions.
 
-A version stores only the draft's blocks (summaries.document): the clerk's words with figure
+A version stores only the draft's blocks (summaries.blocks): the clerk's words with figure
 placeholders and the places of the data blocks. The figures are filled in whenever the summary
 is shown or downloaded, from the data as it is then.
 """
@@ -65,7 +65,7 @@ class SummaryVersion(models.Model):
 
     summary = models.ForeignKey(WorkSummary, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
-    blocks = models.JSONField()  # summaries.document.blocks_json
+    blocks = models.JSONField()  # summaries.blocks.blocks_json
     note = models.CharField(_("版本说明"), max_length=200, blank=True)
     data_stamp = models.CharField(max_length=64, blank=True)  # the data the figures came from when saved
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)

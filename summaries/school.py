@@ -16,7 +16,7 @@ from indicators.results import BalanceOutcome, UnitOutcome
 from plans.models import ProgressStatus
 from schools.fields import SCHOOL_TYPES
 from summaries import actions, words
-from summaries.document import Block, Element, Paragraph, Table
+from summaries.blocks import Block, Element, Paragraph, Table
 from summaries.selectors import SchoolFacts
 
 

@@ -16,8 +16,8 @@ from core.models import User
 from plans.models import AnnualProgress, ReviewStatus
 from plans.services import progress_submit
 from schools.models import District, School
-from summaries.document import MAX_BLOCK_CHARS, MAX_BLOCKS, Block, blocks_from, blocks_json, merge_edits
-from summaries.document import unknown_placeholders as unknown_names
+from summaries.blocks import MAX_BLOCK_CHARS, MAX_BLOCKS, Block, blocks_from, blocks_json, merge_edits
+from summaries.blocks import unknown_placeholders as unknown_names
 from summaries.models import SummaryVersion, WorkSummary
 from summaries.selectors import plan_in_force
 

@@ -23,8 +23,8 @@ from django.views.decorators.http import require_GET
 from core import access
 from schools.models import District, School
 from summaries import selectors, services
+from summaries.blocks import Block, blocks_from, merge_edits
 from summaries.build import Draft, county_draft, school_draft
-from summaries.document import Block, blocks_from, merge_edits
 from summaries.files import CONTENT_TYPES, render_file
 from summaries.models import SummaryVersion, WorkSummary
 

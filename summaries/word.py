@@ -14,7 +14,7 @@ import io
 from datetime import datetime
 
 import docx
-from docx.document import Document
+from docx import document as docx_document
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import OxmlElement
@@ -23,7 +23,7 @@ from docx.shared import Mm, Pt, RGBColor
 from docx.styles.style import ParagraphStyle
 from docx.text.paragraph import Paragraph as DocxParagraph
 
-from summaries.document import Heading, Paragraph, Rendered, Table
+from summaries.blocks import Heading, Paragraph, Rendered, Table
 
 BODY_FONT = "仿宋"
 HEADING_FONT = "黑体"
@@ -55,7 +55,7 @@ def _fonts(element: object, east_asian: str, latin: str = LATIN_FONT) -> None:
         fonts.attrib.pop(qn(theme), None)
 
 
-def _style(doc: Document, name: str, font: str, size: Pt, *, bold: bool = False) -> ParagraphStyle:
+def _style(doc: docx_document.Document, name: str, font: str, size: Pt, *, bold: bool = False) -> ParagraphStyle:
     style = doc.styles[name]
     assert isinstance(style, ParagraphStyle)
     style.font.size = size
@@ -65,7 +65,7 @@ def _style(doc: Document, name: str, font: str, size: Pt, *, bold: bool = False)
     return style
 
 
-def _setup(doc: Document) -> None:
+def _setup(doc: docx_document.Document) -> None:
     section = doc.sections[0]
     section.page_width, section.page_height = Mm(210), Mm(297)
     section.top_margin, section.bottom_margin = Mm(37), Mm(35)
@@ -111,7 +111,7 @@ def _field(paragraph: DocxParagraph, instruction: str) -> None:
         run._r.append(part)
 
 
-def _page_numbers(doc: Document) -> None:
+def _page_numbers(doc: docx_document.Document) -> None:
     footer = doc.sections[0].footer
     paragraph = footer.paragraphs[0] if footer.paragraphs else footer.add_paragraph()
     paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -157,7 +157,7 @@ def _cell_text(
     _fonts(run._r, TABLE_FONT)
 
 
-def _table(doc: Document, table: Table) -> None:
+def _table(doc: docx_document.Document, table: Table) -> None:
     caption = doc.add_paragraph(table.caption)
     caption.alignment = WD_ALIGN_PARAGRAPH.CENTER
     caption.paragraph_format.first_line_indent = Pt(0)
@@ -193,7 +193,7 @@ def _table(doc: Document, table: Table) -> None:
     doc.add_paragraph().paragraph_format.line_spacing = Pt(10)  # air below the table
 
 
-def _paragraph(doc: Document, element: Paragraph) -> None:
+def _paragraph(doc: docx_document.Document, element: Paragraph) -> None:
     paragraph = doc.add_paragraph(element.text)
     fmt = paragraph.paragraph_format
     if element.style == "sign":

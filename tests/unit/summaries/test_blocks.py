@@ -1,4 +1,4 @@
-"""summaries.document and summaries.words: the blocks, their placeholders and the wording of
+"""summaries.blocks and summaries.words: the blocks, their placeholders and the wording of
 figures. Pure: no database."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from summaries import words
-from summaries.document import (
+from summaries.blocks import (
     Block,
     Heading,
     Paragraph,
