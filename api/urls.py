@@ -14,6 +14,7 @@ from rest_framework.throttling import AnonRateThrottle
 from assessment.problems.api import ProblemViewSet
 from assessment.survey.api import SurveyViewSet
 from audit.api import AuditEventViewSet
+from city.api import CityViewSet
 from core import auth, net
 from indicators.api import ProfileViewSet, ResultViewSet
 from plans.api import PlanViewSet, ProgressViewSet
@@ -60,6 +61,7 @@ router.register("audit", AuditEventViewSet, basename="audit")
 router.register("reports", ReportJobViewSet, basename="report")
 router.register("problems", ProblemViewSet, basename="problem")
 router.register("surveys", SurveyViewSet, basename="survey")
+router.register("city", CityViewSet, basename="city")
 
 app_name = "api"
 urlpatterns = [

@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "plans",
     "reports",
     "assessment",
+    "city",
+    "summaries",
     "demo",  # the demo county (manage.py seed_demo): above every app, nothing imports it
 ]
 

@@ -20,4 +20,6 @@ urlpatterns = [
     path("", include("reports.urls")),
     path("", include("audit.urls")),
     path("", include("assessment.urls")),
+    path("", include("city.urls")),
+    path("", include("summaries.urls")),
 ]

@@ -6,9 +6,10 @@ Every page, form, task and API call goes through these helpers. Two questions ar
 - action: may this user do this to an object they can see? (`can(user, action, obj)`). A
   visible object with a forbidden action answers 403.
 
-Roles: administrator (everything); bureau staff (their district: registry, statistics, review);
-principal (their school: read, enter and submit statistics); inspector (read-only, assigned
-districts).
+Roles: administrator (everything); bureau staff (their district: registry, statistics, review,
+the county's work summary); principal (their school: read, enter and submit statistics, write
+the school's plan and summary); inspector and city supervision office (read-only, assigned
+districts, compared side by side on the multi-county overview).
 """
 
 from __future__ import annotations
@@ -28,9 +29,25 @@ if TYPE_CHECKING:
 
     AnyUser = User | AnonymousUser
 
-Action = Literal["view", "edit_statistics", "submit", "review", "manage", "configure", "edit_plan", "view_all"]
+Action = Literal[
+    "view",
+    "edit_statistics",
+    "submit",
+    "review",
+    "manage",
+    "configure",
+    "edit_plan",
+    "view_all",
+    "edit_school_summary",
+    "compare",
+]
 # Actions that belong to the school itself: its principal writes the plan, the bureau reviews it.
-SCHOOL_ACTIONS = ("edit_statistics", "submit", "edit_plan")
+SCHOOL_ACTIONS = ("edit_statistics", "submit", "edit_plan", "edit_school_summary")
+# What the school writes in its own words (its plan, its annual self-assessment summary): the
+# bureau reads and reviews these, it does not write them.
+SCHOOL_WRITTEN = ("edit_plan", "edit_school_summary")
+# Read-only roles assigned to counties one by one (User.inspected_districts).
+ASSIGNED_ROLES = (Role.INSPECTOR, Role.CITY)
 # Actions on no district in particular: the rule profiles and checklists every county uses, and
 # the records of every district at once (the whole audit trail). The administrator's alone.
 GLOBAL_ACTIONS = ("configure", "view_all")
@@ -82,7 +99,7 @@ def district_scope(user: AnyUser) -> QuerySet[Any]:
         return districts
     if role == Role.BUREAU and person.district_id is not None:
         return districts.filter(pk=person.district_id)
-    if role == Role.INSPECTOR:
+    if role in ASSIGNED_ROLES:
         return districts.filter(inspectors=person)
     # A principal's scope is their school (school_scope), not the district: district pages list
     # every school's figures, plans and progress, which are outside that scope.
@@ -131,10 +148,13 @@ def can(user: AnyUser, action: Action, district: Row | None = None, school: Row 
     if action in GLOBAL_ACTIONS:
         return False
     if action == "view":
-        return role in (Role.BUREAU, Role.INSPECTOR, Role.PRINCIPAL)
+        return role in (Role.BUREAU, Role.INSPECTOR, Role.CITY, Role.PRINCIPAL)
+    if action == "compare":
+        # The multi-county overview: for those who follow several counties (their own scope).
+        return role in ASSIGNED_ROLES
     if role == Role.BUREAU:
-        # Bureau staff run their county; plans are written by the schools themselves.
-        return action != "edit_plan" and district is not None and person.district_id == district.pk
+        # Bureau staff run their county; plans and school summaries are the schools' own words.
+        return action not in SCHOOL_WRITTEN and district is not None and person.district_id == district.pk
     if role == Role.PRINCIPAL:
         return action in SCHOOL_ACTIONS and school is not None and person.school_id == school.pk
     return False

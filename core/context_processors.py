@@ -18,5 +18,6 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "nav_role": access.role_of(user),
         "nav_districts": list(access.district_scope(user)[:50]),
         "nav_school": access.own_school(user),
+        "nav_compare": access.can(user, "compare"),
         "current_year": current_school_year(),
     }

@@ -12,6 +12,7 @@ class Role(models.TextChoices):
     BUREAU = "bureau", _("教育局工作人员")
     PRINCIPAL = "principal", _("校长")
     INSPECTOR = "inspector", _("督学")
+    CITY = "city", _("市级教育督导室")
 
 
 class User(AbstractUser):
@@ -20,6 +21,8 @@ class User(AbstractUser):
     - bureau staff: `district` (their county bureau)
     - principal: `school`
     - inspector: `inspected_districts` (read-only)
+    - city supervision office (市级教育督导室): `inspected_districts`, the counties it follows
+      towards their acceptance inspections (read-only, compared side by side)
     - administrator: everything
     """
 

@@ -28,6 +28,7 @@ DEMO_USERS = {
     "bureau": (Role.BUREAU, "王科长(教育局)"),
     "principal": (Role.PRINCIPAL, "李校长(城关第一小学)"),
     "inspector": (Role.INSPECTOR, "赵督学"),
+    "city": (Role.CITY, "市教育督导室(张督导)"),
 }
 
 
@@ -254,6 +255,8 @@ def seed_demo(seed: int = 0) -> District:
     principal.save(update_fields=["school"])
     inspector = _user("inspector", None)
     inspector.inspected_districts.add(district)
+    city = _user("city", None)  # follows a second county too after seed_city (demo/city.py)
+    city.inspected_districts.add(district)
     seed_plans(district)
     seed_assessment(district)
     return district

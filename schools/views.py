@@ -38,6 +38,8 @@ def home(request: HttpRequest) -> HttpResponse:
     districts = list(access.district_scope(user)[:2])
     if len(districts) == 1:
         return redirect("schools:school_list", district_code=districts[0].code)
+    if districts and access.can(user, "compare") and not access.is_admin(user):
+        return redirect("city:overview")  # those who follow several counties compare them first
     return redirect("schools:district_list")
 
 

@@ -4,7 +4,8 @@
 # Usage: scripts/run-dev.sh [extra runserver options]
 #
 # Bootstraps the venv (and the Debian packages too when WeasyPrint's libraries
-# are missing), applies migrations, seeds the demo county (seed_demo is
+# are missing), applies migrations, seeds the demo county and its neighbour
+# with the city office's login (seed_city, which runs seed_demo first; both are
 # idempotent) and serves on http://127.0.0.1:8000/.
 #
 # With no DATABASE_URL / REDIS_URL in the environment the settings use the
@@ -63,8 +64,8 @@ log "celery:   ${REDIS_URL:-no REDIS_URL, tasks run in-process}"
 log "migrate"
 "${MANAGE[@]}" migrate --noinput
 
-log "seed_demo"
-"${MANAGE[@]}" seed_demo
+log "seed_city (the demo county, its neighbour and the city office)"
+"${MANAGE[@]}" seed_city
 
 addr="${RUNSERVER_ADDR:-127.0.0.1:8000}"
 log "runserver on http://$addr/"

@@ -10,6 +10,7 @@ The cast (built through the services, see tests/factories.py):
     other_principal      principal of school_a2 (another school in the same district)
     inspector            inspector assigned to district A
     outsider_inspector   inspector assigned to district B only
+    outsider_city        city supervision office (市级教育督导室) assigned to district B only
     admin_user           administrator
 
 Celery: with REDIS_URL set (as in CI) tasks would go to a broker. The autouse fixtures
@@ -173,6 +174,13 @@ def inspector(district_a: District) -> User:
 @pytest.fixture
 def outsider_inspector(district_b: District) -> User:
     user = make_user("inspector_b", Role.INSPECTOR)
+    user.inspected_districts.add(district_b)
+    return user
+
+
+@pytest.fixture
+def outsider_city(district_b: District) -> User:
+    user = make_user("city_b", Role.CITY)
     user.inspected_districts.add(district_b)
     return user
 

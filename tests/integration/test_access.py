@@ -1,9 +1,9 @@
 """Access: every URL pattern of balance.urls, walked with users who must not see district A.
 
-For a bureau user of district B, a principal of another school of district A, an inspector
-assigned only to district B (and an anonymous visitor), every page filled with district A's
-objects must answer 404, 403, 405 or a redirect to the login page, never show district A's data,
-and no POST may change anything.
+For a bureau user of district B, a principal of another school of district A, an inspector and a
+city supervision office assigned only to district B (and an anonymous visitor), every page filled
+with district A's objects must answer 404, 403, 405 or a redirect to the login page, never show
+district A's data, and no POST may change anything.
 
 The walker knows each URL pattern by name (WALK). A new pattern fails
 `test_walker_knows_every_url_pattern` until it is added there, so no page escapes the check.
@@ -365,8 +365,32 @@ WALK: dict[str, Page] = {
     "assessment:survey_public": Page(lambda t: [{"token": t.survey_token}], scoped=False, public=True),
     "assessment:survey_thanks": Page(lambda t: [{"token": t.survey_token}], scoped=False, public=True),
     "assessment:survey_qr": Page(lambda t: [{"token": t.survey_token}], scoped=False, public=True, names=False),
+    # the multi-county overview (issue #17): the user's own counties only; files and API alike
+    "city:overview": Page(nothing, scoped=False),
+    "city:overview_xlsx": Page(nothing, scoped=False, names=False),
+    "city:overview_pdf": Page(nothing, scoped=False, names=False),
+    "city:district": Page(district),
+    "api:city-list": Page(nothing, scoped=False),
+    "api:city-detail": Page(district),
+    # annual work summaries (issue #17): the bureau writes the county's, the principal the school's
+    "summaries:county_home": Page(district),
+    "summaries:county": Page(
+        lambda t: [{"district_code": t.district.code, "year": YEAR}],
+        post=lambda t: {"action": "save", "base": "0", "block-intro": "越权修改的总结"},
+    ),
+    "summaries:county_file": Page(
+        lambda t: [{"district_code": t.district.code, "year": YEAR, "fmt": f} for f in ("docx", "pdf")], names=False
+    ),
+    "summaries:school": Page(
+        lambda t: [{"code": t.school.code, "year": YEAR}],
+        post=lambda t: {"action": "save", "base": "0", "block-intro": "越权修改的自评"},
+        owner="principal",
+    ),
+    "summaries:school_file": Page(
+        lambda t: [{"code": t.school.code, "year": YEAR, "fmt": f} for f in ("docx", "pdf")], names=False
+    ),
 }
-PROJECT_APPS = ("core", "schools", "indicators", "plans", "reports", "audit", "assessment")
+PROJECT_APPS = ("core", "schools", "indicators", "plans", "reports", "audit", "assessment", "summaries")
 
 
 def url_patterns() -> Iterator[tuple[str, str, set[str]]]:
@@ -563,7 +587,7 @@ def leaks(response: Any, hidden: list[str], url: str = "") -> list[str]:
     return [text for text in hidden if text in where]
 
 
-@pytest.fixture(params=["other_bureau_user", "other_principal", "outsider_inspector", "anonymous"])
+@pytest.fixture(params=["other_bureau_user", "other_principal", "outsider_inspector", "outsider_city", "anonymous"])
 def outsider(request: pytest.FixtureRequest) -> User | None:
     if request.param == "anonymous":
         return None
@@ -597,9 +621,10 @@ def test_outsiders_get_nothing_from_district_a(target: Target, outsider: User | 
                 problems.append(f"{method} {url} ({name}): {response.status_code} shows {leaked}")
             if not page.scoped and method == "POST" and response.status_code not in (302, 403, 404, 405):
                 problems.append(f"{method} {url} ({name}): {response.status_code}")
-        if snapshot() != before and not page.public:  # a public questionnaire issues respondent tokens
+        after = snapshot()
+        if after != before and not page.public:  # a public questionnaire issues respondent tokens
             problems.append(f"{url} ({name}) changed the database")
-            before = snapshot()
+        before = after  # what a public page issued is not charged to the pages after it
     assert not problems, "\n".join(problems)
 
 

@@ -260,3 +260,12 @@ def test_libreoffice_shows_the_text_rather_than_evaluating_it(county: District, 
     )
     csv_text = (tmp_path / "export.csv").read_text(encoding="utf-8", errors="replace")
     assert LINK.replace('"', '""') in csv_text  # the formula's text, not its result ("点我")
+
+
+def test_the_city_overview_workbook_holds_no_formula(county: District) -> None:
+    from city import documents, selectors
+
+    county.name = LINK  # a county named like a formula, as a city office's table shows it
+    county.save(update_fields=["name"])
+    data = selectors.overview([county], year=YEAR, profile_name="quality-2017")
+    assert_safe(documents.overview_xlsx(data, data.rows), {LINK})
