@@ -146,7 +146,12 @@ def _replace_sports_area(county: County, code: str, area: str, user: User) -> No
     stats = services.statistics_reopen(stats=stats, user=user, reason="运动场面积核实")
     raw = values_for("primary", sports_area=area)
     stats = services.statistics_save(
-        school=county.schools[code], year=YEAR, raw=raw, user=user, reasons={"sports_area": "运动场改造"}
+        school=county.schools[code],
+        year=YEAR,
+        raw=raw,
+        user=user,
+        reasons={"sports_area": "运动场改造"},
+        expected_revision=stats.revision,
     ).statistics
     services.statistics_approve(stats=services.statistics_submit(stats=stats, user=user), user=user)
     balance_recompute(districts=[county.district], year=YEAR, force=True)

@@ -92,13 +92,21 @@ def test_inspectors_read_and_download_but_do_not_write(
 def _progress_for(county: County, principal: User, bureau: User) -> AnnualProgress:
     school = county.schools["1101010001"]
     plan = plan_services.plan_create(school=school, start_year=YEAR - 1, title="城关一小三年发展规划", user=principal)
-    plan = plan_services.plan_save_sections(plan=plan, data=dict.fromkeys(SECTION_FIELDS, "规划内容"), user=principal)
+    plan = plan_services.plan_save_sections(
+        plan=plan, data=dict.fromkeys(SECTION_FIELDS, "规划内容"), user=principal, expected_revision=plan.revision
+    )
     goal = plan_services.goal_save(plan=plan, area=PlanArea.objects.order_by("order", "id")[0], title="提升师资")
     plan_services.target_save(goal=goal, name="骨干教师数", values={str(y): 10 for y in plan.years}, unit="人")
     plan = plan_services.plan_approve(plan=plan_services.plan_submit(plan=plan, user=principal), user=bureau)
     progress = plan_services.progress_open(plan=plan, year=YEAR, user=principal)
     items = {item.pk: {"actual": "9", "narrative": "新增 1 名骨干教师"} for item in progress.items.all()}
-    return plan_services.progress_save(progress=progress, items=items, summary="本学年总体按计划推进。", user=principal)
+    return plan_services.progress_save(
+        progress=progress,
+        items=items,
+        summary="本学年总体按计划推进。",
+        user=principal,
+        expected_revision=progress.revision,
+    )
 
 
 def test_a_school_summary_goes_to_the_bureau_with_the_annual_progress(
