@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "assessment",
     "city",
     "summaries",
+    "planner",  # scenarios (what-if) and the cheapest path to pass
     "demo",  # the demo county (manage.py seed_demo): above every app, nothing imports it
 ]
 
