@@ -256,6 +256,10 @@ def redis_cache(url: str) -> dict[str, object]:
     }
 
 
+# The table of data versions that database triggers keep (reports.models.InputsVersion): cached page
+# fragments are keyed by them (core.identity.district_versions).
+DATA_VERSIONS_TABLE = "reports_inputsversion"
+
 CACHES = {
     "default": redis_cache(REDIS_URL) if REDIS_URL else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
