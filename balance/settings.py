@@ -65,7 +65,8 @@ INSTALLED_APPS = [
     "assessment",
     "city",
     "summaries",
-    "planner",  # scenarios (what-if) and the cheapest path to pass
+    "planner",  # the cheapest path to pass
+    "scenarios",  # what-if scenarios on a county's figures
     "demo",  # the demo county (manage.py seed_demo): above every app, nothing imports it
 ]
 

@@ -56,6 +56,7 @@ def balance_page(request: HttpRequest, district_code: str, year: int, profile: s
         "result": result,
         "state": state,
         "can_recompute": access.can(request.user, "manage", district),
+        "can_scenarios": access.can(request.user, "view_scenarios", district),
     }
     if result is not None:
         outcome = result.outcome
