@@ -147,8 +147,15 @@ def _value(record: SchoolRecord, key: str) -> float | None:
     return float(v)
 
 
-def build(records: Sequence[SchoolRecord], profile: Profile, costs: UnitCosts, caps: Caps | None = None) -> Problem:
-    """The planning problem of `records` under `profile` priced with `costs`."""
+def build(
+    records: Sequence[SchoolRecord],
+    profile: Profile,
+    costs: UnitCosts,
+    caps: Caps | None = None,
+    *,
+    transfers: bool = True,
+) -> Problem:
+    """The planning problem of `records` under `profile` priced with `costs` (with or without moves)."""
     caps = caps or Caps()
     table = school_table([records])
     units = unit_table(table, profile)
@@ -183,7 +190,9 @@ def build(records: Sequence[SchoolRecord], profile: Profile, costs: UnitCosts, c
                         entries[j].append((u, v, float(share[u])))
 
     # Teacher actions, per included section.
-    transfer_kinds = [kind for kind, flds in TRANSFER_KINDS.items() if any(f in used for f in flds[1:])]
+    transfer_kinds = (
+        [] if not transfers else [k for k, flds in TRANSFER_KINDS.items() if any(f in used for f in flds[1:])]
+    )
     if "backbone" not in used and "qualified_teachers" not in used:
         transfer_kinds = [t for t in transfer_kinds if t != "qualified"]
     flows: dict[tuple[int, str], tuple[list[int], list[int]]] = {}

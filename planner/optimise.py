@@ -20,7 +20,7 @@ import numpy as np
 from indicators.formulas import LEVELS, CountyResult, Profile, SchoolRecord, evaluate_county
 from indicators.whatif import Change, apply_changes
 from planner.costs import UnitCosts
-from planner.model import FACILITY_ACTIONS, Caps, FloatArray, Problem, build
+from planner.model import FACILITY_ACTIONS, CapError, Caps, FloatArray, Problem, build
 from planner.naive import naive_actions
 from planner.solve import Solution, solve
 
@@ -232,6 +232,52 @@ def _composite_ref(problem: Problem, upper_cost: float) -> dict[int, FloatArray]
     return ref
 
 
+def _fine(problem: Problem, x: FloatArray) -> bool:
+    """The engine finds nothing failing that the plan could have fixed (unreported figures aside)."""
+    ok, failing, _changes = _check(problem, x)
+    if ok:
+        return True
+    stuck = {(code, level) for code, level, _why in problem.unfixable_notes}
+    codes = {code for code, _level in stuck}
+    return all(f.split(" ", 1)[0] in codes and "差异系数" not in f for f in failing)
+
+
+@dataclass
+class _Attempt:
+    x: FloatArray
+    sol: Solution
+    ok: bool
+    cost: float
+
+
+def _attempt(problem: Problem, budget: float | None, time_limit: float) -> tuple[_Attempt | None, Solution]:
+    """Solve, round, verify with the engine; solve again on the safe side or top up if rounding fell short."""
+    began = time.monotonic()
+    sol = solve(problem, budget=budget, time_limit=time_limit)
+    if sol.status in ("infeasible", "no_solution"):
+        return None, sol
+    x = sol.x
+    ok = _fine(problem, x)
+    for margin, req_margin in ((1e-5, 1e-9), (1e-4, 1e-7)):
+        left = time_limit - (time.monotonic() - began)
+        if ok or left < 0.5:
+            break
+        retry = solve(problem, budget=budget, time_limit=left, margin=margin, req_margin=req_margin)
+        if retry.status not in ("infeasible", "no_solution"):
+            sol, x = retry, retry.x
+            ok = _fine(problem, x)
+    if not ok:
+        # Top up what rounding left short: the naive plan of the county after this plan.
+        after = apply_changes(problem.records, changes_of(problem, x))
+        again = build(
+            after, problem.profile, problem.costs, transfers=any(v.kind.startswith("in_") for v in problem.vars)
+        )
+        topped = x + naive_actions(again)
+        if _fine(problem, topped):
+            x, ok = topped, True
+    return _Attempt(x, sol, ok, float(problem.cost_vector() @ x)), sol
+
+
 def plan_to_pass(
     records: Sequence[SchoolRecord],
     profile: Profile,
@@ -241,24 +287,29 @@ def plan_to_pass(
     caps: Caps | None = None,
     time_limit: float = 8.0,
 ) -> PlanResult:
-    """The cheapest plan (within `budget` and `caps`) after which the engine says the county passes."""
+    """The cheapest plan (within `budget` and `caps`) after which the engine says the county passes.
+
+    Two stages: the plan without moved teachers first (a small problem HiGHS solves to optimality
+    at once, so a verified plan is always at hand), then with moves, cut off at that plan's cost,
+    in the time left. The cheaper verified plan wins; the lower bound is the second stage's
+    proven bound (or the first plan's cost when the second proves nothing cheaper exists).
+    """
     began = time.monotonic()
     if budget is not None and (not math.isfinite(budget) or budget < 0):
-        from planner.model import CapError
-
         raise CapError("预算不能为负数", "the budget must not be negative")
-    problem = build(records, profile, costs, caps)
-    naive_x = naive_actions(problem)
-    naive_cost = float(problem.cost_vector() @ naive_x)
-    naive_ok, _naive_failing, _ = _check(problem, naive_x)
-    zero = np.zeros(problem.n)
-    base_ok, _base_failing, _ = _check(problem, zero)
+    simple = build(records, profile, costs, caps, transfers=False)
+    full = build(records, profile, costs, caps, transfers=True)
+    naive_x = naive_actions(simple)
+    naive_cost = float(simple.cost_vector() @ naive_x)
+    naive_ok = _check(simple, naive_x)[0]
 
-    def result(x: FloatArray, sol: Solution | None, lower: float, **extra: object) -> PlanResult:
+    def result(problem: Problem, x: FloatArray, sol: Solution | None, lower: float, **extra: object) -> PlanResult:
         ok, failing, changes = _check(problem, x)
         if not ok and problem.unfixable_notes and "binding" not in extra:
             extra["binding"] = "data"
         cost = float(problem.cost_vector() @ x)
+        if not math.isfinite(lower):
+            lower = 0.0
         return PlanResult(
             changes=changes,
             actions=actions_of(problem, x),
@@ -276,44 +327,43 @@ def plan_to_pass(
             **extra,  # type: ignore[arg-type]
         )
 
-    if base_ok:
-        return result(zero, None, 0.0)
-    sol = solve(problem, budget=budget, time_limit=time_limit)
-    if sol.status in ("infeasible", "no_solution"):
-        return _infeasible(problem, budget, caps, time_limit, began, result)
-    x = sol.x
-    ok = _check(problem, x)[0]
-    for margin, req_margin in ((1e-5, 1e-9), (1e-4, 1e-7)):
-        if ok:
-            break
+    if _check(simple, np.zeros(simple.n))[0]:
+        return result(simple, np.zeros(simple.n), None, 0.0)
+    with_moves = full.n > simple.n
+    first, first_sol = _attempt(simple, budget, time_limit * (0.3 if with_moves else 1.0))
+    chosen: tuple[Problem, _Attempt] | None = (simple, first) if first and first.ok else None
+    lower = first_sol.bound
+    if with_moves:
         left = max(1.0, time_limit - (time.monotonic() - began))
-        retry = solve(problem, budget=budget, time_limit=left, margin=margin, req_margin=req_margin)
-        if retry.status not in ("infeasible", "no_solution"):
-            sol, x = retry, retry.x
-            ok = _check(problem, x)[0]
-    if not ok:
-        # Top up what rounding left short: the naive plan of the county after this plan.
-        after = apply_changes(problem.records, changes_of(problem, x))
-        topped = x + naive_actions(build(after, profile, costs, caps))
-        if _check(problem, topped)[0]:
-            x = topped
-    lower = sol.bound
-    if problem.composite and _check(problem, x)[0]:
+        cutoff = budget
+        if chosen:
+            cutoff = chosen[1].cost * (1 + 1e-9) if budget is None else min(budget, chosen[1].cost * (1 + 1e-9))
+        second, second_sol = _attempt(full, cutoff, left)
+        if second_sol.status == "infeasible" and chosen:
+            lower = chosen[1].cost  # nothing with moves is cheaper than the plan without
+        elif second_sol.status == "infeasible":
+            lower = math.nan
+        else:
+            lower = second_sol.bound
+        if second and second.ok and (chosen is None or second.cost < chosen[1].cost):
+            chosen = (full, second)
+    if chosen is None:
+        return _infeasible(full if with_moves else simple, budget, caps, time_limit, began, result)
+    problem, best = chosen
+    x = best.x
+    if problem.composite:
         # The composite rule was solved on the safe side (totals as before the plan); a proven
         # bound needs the totals the money could reach at most.
         relaxed = solve(
-            problem,
+            full,
             budget=budget,
             time_limit=max(1.0, time_limit / 2),
-            composite_ref=_composite_ref(problem, float(problem.cost_vector() @ x)),
+            composite_ref=_composite_ref(full, best.cost),
         )
-        lower = relaxed.bound if relaxed.status != "infeasible" else lower
-    cost = float(problem.cost_vector() @ x)
-    if naive_ok and naive_cost < cost and (budget is None or naive_cost <= budget):
-        x = naive_x
-    if not math.isfinite(lower):
-        lower = 0.0
-    return result(x, sol, lower)
+        lower = relaxed.bound if relaxed.status != "infeasible" else best.cost
+    if naive_ok and naive_cost < best.cost and (budget is None or naive_cost <= budget):
+        problem, x = simple, naive_x
+    return result(problem, x, best.sol, lower)
 
 
 def _infeasible(
@@ -334,7 +384,7 @@ def _infeasible(
     best = solve(problem, budget=budget, soft=True, time_limit=max(1.0, left / 2))
     x = best.x if best.status not in ("infeasible", "no_solution") else np.zeros(problem.n)
     lower = free.bound if free is not None and binding == "budget" else 0.0
-    return make(x, best, lower, binding=binding, needed_yuan=needed)  # type: ignore[operator,no-any-return]
+    return make(problem, x, best, lower, binding=binding, needed_yuan=needed)  # type: ignore[operator,no-any-return]
 
 
 __all__ = ["FACILITY_ACTIONS", "LEVELS", "Action", "PlanResult", "county_verdict", "plan_to_pass"]

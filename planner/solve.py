@@ -27,6 +27,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from planner.model import FloatArray, Group, Problem
 
 SLACK_PENALTY: Final = 1000.0  # per unit of a missed fraction of a standard or CV line (soft mode)
+DISP = False
 
 
 @dataclass
@@ -102,15 +103,30 @@ class _Master:
                 req = float(problem.standards[u, j] * problem.students[u] / factors[j])
                 req *= 1.0 + req_margin
                 floor = floor_ratio * req
+                have = float(problem.base[u, j])
                 row = {int(v): float(c) for v, c in zip(effect_rows[j].rows[u], effect_rows[j].data[u], strict=True)}
-                if allowed > 0 and req > floor:
+                if have >= req * (1 + 1e-12) and all(c >= 0 for c in row.values()):
+                    continue  # met, and nothing the plan may do lowers it
+                integral = float(have).is_integer() and all(
+                    problem.vars[v].integer and float(c).is_integer() for v, c in row.items()
+                )
+                if integral:
+                    # Whole teachers or rooms: the requirement rounded up (a tighter, exact row).
+                    need, need_floor, scale = (
+                        float(math.ceil(req - have - 1e-9)),
+                        float(math.ceil(floor - have - 1e-9)),
+                        1.0,
+                    )
+                else:
+                    need, need_floor, scale = req - have, floor - have, 1.0 / req if req > 0 else 1.0
+                row = {v: c * scale for v, c in row.items()}
+                if allowed > 0 and need > need_floor:
                     z = new_col(0.0, 1, 0.0, 1.0)
-                    row[z] = req - floor
+                    row[z] = (need - need_floor) * scale
                     z_row[z] = 1.0
                 if soft:
-                    row[new_col(SLACK_PENALTY, 0, 0.0, 1.0)] = req
-                rhs = req - float(problem.base[u, j])
-                rows.append((row, rhs, math.inf))
+                    row[new_col(SLACK_PENALTY, 0, 0.0, 1.0)] = req * scale
+                rows.append((row, need * scale, math.inf))
             if z_row and allowed < len(z_row):
                 rows.append((z_row, -math.inf, float(allowed)))
         if budget is not None:
@@ -204,7 +220,7 @@ class _Master:
             integrality=self.integrality,
             bounds=self.bounds,
             constraints=constraints,
-            options={"time_limit": max(time_limit, 0.05), "mip_rel_gap": gap, "presolve": True},
+            options={"time_limit": max(time_limit, 0.05), "mip_rel_gap": gap, "presolve": True, "disp": DISP},
         )
         bound = getattr(res, "mip_dual_bound", None)
         fun = res.fun if res.x is not None else math.nan
@@ -273,6 +289,7 @@ def solve(
             )
         if x is None:
             status_text = "no_solution"
+            bound = dual * cost_scale if not soft else math.nan
             break
         x_full = x
         bound = dual * cost_scale if not soft else math.nan
@@ -288,7 +305,7 @@ def solve(
             break
     if x_full is None:
         return Solution(
-            status_text, np.zeros(problem.n), math.nan, math.nan, iterations, master.cuts, time.monotonic() - began
+            status_text, np.zeros(problem.n), math.nan, bound, iterations, master.cuts, time.monotonic() - began
         )
     xr = round_actions(problem, x_full[: problem.n])
     slack = 0.0
