@@ -43,6 +43,5 @@ def apply_changes(records: Sequence[SchoolRecord], changes: Iterable[Change]) ->
             raise UnknownChange(f"{change.field} is not a data-dictionary key")
         overrides.setdefault(change.school_code, {})[change.field] = change.to_value
     return [
-        replace(r, stats={**r.stats, **overrides[r.school_code]}) if r.school_code in overrides else r
-        for r in records
+        replace(r, stats={**r.stats, **overrides[r.school_code]}) if r.school_code in overrides else r for r in records
     ]

@@ -24,7 +24,7 @@ from indicators.formulas import Profile
 from indicators.models import BalanceResult, BalanceState, RuleProfile, RuleProfileVersion
 from indicators.presentation import note_text
 from indicators.results import BalanceOutcome, UnitOutcome
-from indicators.selectors import profiles_for_district
+from indicators.selectors import current_profile, profiles_for_district
 from plans.models import SchoolPlan
 from plans.selectors import county_plan_board, county_plan_for, plan_target_rows, progress_overview
 from reports import content, sections
@@ -117,7 +117,10 @@ def result_for(district: District, year: int, profile_name: str) -> BalanceResul
 
 
 def report_profiles(district: District) -> list[RuleProfile]:
-    return profiles_for_district(district)
+    """The district's profiles, the one it is assessed under now first (the form's default)."""
+    profiles = profiles_for_district(district)
+    current = current_profile(district, profiles)
+    return sorted(profiles, key=lambda p: p != current)
 
 
 def report_years(district: District) -> list[int]:
