@@ -26,8 +26,8 @@ from core.models import User
 from core.transactions import derived_data_atomic, on_commit_once
 from indicators import formulas, stored
 from indicators.defaults import DEFAULT_PROFILES
-from indicators.models import BalanceResult, BalanceState, RuleProfile, RuleProfileVersion
-from indicators.selectors import CountyInputs, county_inputs, profile_versions_for_districts
+from indicators.models import BalanceResult, BalanceState, CurrentProfile, RuleProfile, RuleProfileVersion
+from indicators.selectors import CountyInputs, county_inputs, profile_versions_for_districts, profiles_for_district
 from schools.models import District, Status
 
 log = logging.getLogger(__name__)
@@ -478,3 +478,10 @@ def district_choose_profiles(*, district: District, profiles: Sequence[RuleProfi
     district.rule_profiles.set(profiles)
     for year in BalanceState.objects.filter(district=district).values_list("year", flat=True):
         balance_mark_stale(district_id=district.pk, year=year)
+
+
+def district_set_current_profile(*, district: District, profile: RuleProfile, user: User | None = None) -> None:
+    """Set the profile a district is assessed under now; it must be one the district uses."""
+    if profile.pk not in {p.pk for p in profiles_for_district(district)}:
+        raise ValidationError({"current": _("该区县未采用此评估规则")})
+    CurrentProfile.objects.update_or_create(district=district, defaults={"profile": profile, "chosen_by": user})

@@ -35,8 +35,8 @@ def home(request: HttpRequest) -> HttpResponse:
     """Send each role to where its work is."""
     user = access.acting_user(request)
     own = access.own_school(user)
-    if own is not None:
-        return redirect("schools:school_detail", code=own.code)
+    if own is not None:  # the school's own standing (plans/standing.py)
+        return redirect("plans:school_standing", code=own.code)
     districts = list(access.district_scope(user)[:2])
     if len(districts) == 1:
         return redirect("schools:school_list", district_code=districts[0].code)
