@@ -84,7 +84,10 @@ def _list_rows(district: District, year: int) -> dict[str, Any]:
 @login_required
 def school_list(request: HttpRequest, district_code: str) -> HttpResponse:
     district: District = access.get_district_for_user(request.user, district_code)
-    year = _year(request, default_year(district.pk))
+    try:
+        year = int(request.GET.get("year", ""))
+    except ValueError:
+        year = default_year(district.pk)  # read only when the address names no year
     years = sorted(
         set(
             AnnualStatistics.objects.filter(school__district=district)
