@@ -17,6 +17,7 @@ from audit.api import AuditEventViewSet
 from city.api import CityViewSet
 from core import auth, net
 from indicators.api import ProfileViewSet, ResultViewSet
+from planner.api import PlannerViewSet
 from plans.api import PlanViewSet, ProgressViewSet
 from reports.api import ReportJobViewSet
 from schools.api import DistrictViewSet, SchoolViewSet, StatisticsViewSet
@@ -62,6 +63,7 @@ router.register("reports", ReportJobViewSet, basename="report")
 router.register("problems", ProblemViewSet, basename="problem")
 router.register("surveys", SurveyViewSet, basename="survey")
 router.register("city", CityViewSet, basename="city")
+router.register("planner", PlannerViewSet, basename="planner")
 
 app_name = "api"
 urlpatterns = [

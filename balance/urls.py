@@ -22,4 +22,5 @@ urlpatterns = [
     path("", include("assessment.urls")),
     path("", include("city.urls")),
     path("", include("summaries.urls")),
+    path("", include("planner.urls")),
 ]
