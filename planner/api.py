@@ -55,15 +55,17 @@ class PlannerViewSet(viewsets.ViewSet):
         user = access.acting_user(request)
         district: District = access.get_district_for_user(user, str(district_code))
         year = _year(request.query_params.get("year"), district)
-        profile = _profile(request.query_params.get("profile"), district)
-        adopted = AdoptedPlan.objects.filter(district=district, year=year, profile_name=profile).first()
+        plans = AdoptedPlan.objects.filter(district=district, year=year)
+        if request.query_params.get("profile"):  # else the newest adopted under any profile
+            plans = plans.filter(profile_name=_profile(request.query_params.get("profile"), district))
+        adopted = plans.first()
         if adopted is None:
             raise Http404(_("该学年尚未采纳整改方案 / No plan adopted for this year"))
         return Response(
             {
                 "district_code": district.code,
                 "year": year,
-                "profile": profile,
+                "profile": adopted.profile_name,
                 "start_year": adopted.start_year,
                 "budgets": adopted.budgets,
                 "adopted_at": adopted.adopted_at.isoformat(),
