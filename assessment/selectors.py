@@ -74,11 +74,14 @@ def checklist_of(version: ChecklistVersion) -> formulas.Checklist:
 
 def district_profile(district: District, profile_name: str | None = None) -> RuleProfile | None:
     """The named profile if the district is evaluated under it, else its first profile."""
-    from indicators.selectors import profiles_for_district
+    from indicators.selectors import current_profile, profiles_for_district
 
     profiles = profiles_for_district(district)
     if profile_name:
         return next((p for p in profiles if p.name == profile_name), None)
+    current = current_profile(district, profiles)
+    if current is not None and checklist_version_for(current) is not None:
+        return current
     with_checklist = [p for p in profiles if checklist_version_for(p) is not None]
     candidates = with_checklist or profiles
     return candidates[0] if candidates else None

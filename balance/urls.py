@@ -23,4 +23,5 @@ urlpatterns = [
     path("", include("city.urls")),
     path("", include("summaries.urls")),
     path("", include("planner.urls")),
+    path("", include("scenarios.urls")),
 ]

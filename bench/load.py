@@ -442,6 +442,7 @@ ENDPOINTS = (
     "home / (302)",
     "school list",
     "balance page",
+    "dashboard",
     "api schools",
     "api statistics",
     "api results",
@@ -499,6 +500,7 @@ def _cycle(site: Site, rng: random.Random) -> list[tuple[str, str, str, int]]:
         ("home / (302)", "/", "session", 302),
         ("school list", f"/districts/{d}/schools/?year={rng.choice(site.years)}", "session", 200),
         ("balance page", f"/districts/{d}/balance/{year}/{profile}/", "session", 200),
+        ("dashboard", f"/districts/{d}/assessment/{year}/{profile}/", "session", 200),
         ("api schools", f"/api/v1/schools/?district={d}&page={page}", "token", 200),
         ("api statistics", f"/api/v1/statistics/?district={d}&year={year}&page={page}", "token", 200),
         ("api results", f"/api/v1/results/?district={d}", "token", 200),
@@ -686,6 +688,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument(
         "--configs", default="", help="compare gunicorn configurations, e.g. 3x1,5x1,2x4 (workers x threads)"
     )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help='print as the last line {"p50_ms", "p95_ms", "errors", "requests", "cpu_ms_per_request"}',
+    )
     parser.add_argument("--keep-db", action="store_true", help="keep the bench database at the end")
     parser.add_argument("--reuse-db", action="store_true", help="reuse a kept database and the data already in it")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
@@ -704,20 +711,26 @@ def main(argv: list[str]) -> int:
     started = time.perf_counter()
     load_before = os.getloadavg()[0]
     with _only_run(url):
-        status = _main(args, configs, url, name, password)
+        status, figures = _main(args, configs, url, name, password)
     print(
         f"machine: {os.cpu_count()} cores, shared by gunicorn, PostgreSQL and the load generator; load average"
         f" {load_before:.2f} before, {os.getloadavg()[0]:.2f} after; whole bench {time.perf_counter() - started:.0f} s"
     )
+    if args.json:
+        print(json.dumps(figures))
     return status
 
 
-def _main(args: argparse.Namespace, configs: list[tuple[int, int]], url: str, name: str, password: str) -> int:
+def _main(
+    args: argparse.Namespace, configs: list[tuple[int, int]], url: str, name: str, password: str
+) -> tuple[int, dict[str, Any]]:
+    """Run each configuration; the exit status and the JSON figures of the last one."""
     if not args.reuse_db:
         _admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     if not args.reuse_db or not _exists(url, name):
         _admin(url, f'CREATE DATABASE "{name}"')
     status = 0
+    figures: dict[str, Any] = {}
     try:
         print(f"bench load: database {name}; seeding a {SCHOOLS}-school county (bulk_create + balance_recompute)")
         sys.stdout.flush()
@@ -770,6 +783,13 @@ def _main(args: argparse.Namespace, configs: list[tuple[int, int]], url: str, na
                 if not no_errors and tail:
                     print("gunicorn log (last lines):\n  " + "\n  ".join(tail))
                 summary.append((server.config, total, no_errors and p95_ok, cpu, other))
+                figures = {
+                    "p50_ms": round(total["p50"], 1),
+                    "p95_ms": round(total["p95"], 1),
+                    "errors": total["errors"],
+                    "requests": total["requests"],
+                    "cpu_ms_per_request": round(cpu["server"] / max(1, total["requests"]) * 1000, 1),
+                }
                 status = status or (0 if no_errors and p95_ok else 1)
         if len(summary) > 1:
             print("\nconfigurations compared:")
@@ -783,4 +803,4 @@ def _main(args: argparse.Namespace, configs: list[tuple[int, int]], url: str, na
     finally:
         if not args.keep_db:
             _admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    return status
+    return status, figures

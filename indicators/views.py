@@ -31,10 +31,10 @@ from schools.selectors import default_year
 @login_required
 def balance_home(request: HttpRequest, district_code: str) -> HttpResponse:
     district: District = access.get_district_for_user(request.user, district_code)
-    profiles = selectors.profiles_for_district(district)
-    if not profiles:
+    current = selectors.current_profile(district)
+    if current is None:
         raise Http404(_("尚未配置评估规则"))
-    return redirect("indicators:balance_page", district.code, default_year(district.pk), profiles[0].name)
+    return redirect("indicators:balance_page", district.code, default_year(district.pk), current.name)
 
 
 @login_required
@@ -52,10 +52,13 @@ def balance_page(request: HttpRequest, district_code: str, year: int, profile: s
         "year": year,
         "profile": profile,
         "profiles": profiles,
+        "current": selectors.current_profile(district, profiles),
+        "profile_label": _(next(p.label for p in profiles if p.name == profile)),
         "years": [r.year for r in history] or [year],
         "result": result,
         "state": state,
         "can_recompute": access.can(request.user, "manage", district),
+        "can_scenarios": access.can(request.user, "view_scenarios", district),
     }
     if result is not None:
         outcome = result.outcome
@@ -74,6 +77,12 @@ def balance_page(request: HttpRequest, district_code: str, year: int, profile: s
             units=SimpleLazyObject(lambda: presentation.unit_rows(outcome)),
             rules=SimpleLazyObject(lambda: presentation.rule_views(outcome)),
             county_passes=outcome.passes,
+            school_standards=any(v is not None for rule in outcome.rules for v in rule.standards.values()),
+            composite_lines=[
+                (presentation.LEVEL_LABELS.get(name, name), level.composite_threshold)
+                for name, level in outcome.levels.items()
+                if level.composite_threshold is not None
+            ],
             trends=_cached_trends(history),
         )
     return render(request, "indicators/balance_page.html", context)
@@ -211,6 +220,10 @@ def district_profiles(request: HttpRequest, district_code: str) -> HttpResponse:
     """The bureau chooses which rule profiles its county is evaluated under."""
     district: District = access.get_district_for_user(request.user, district_code)
     chosen = list(district.rule_profiles.all())
+    effective = selectors.profiles_for_district(district)
+    current = selectors.current_profile(district, effective)
+    if request.method == "POST" and "current" in request.POST:
+        return _set_current(request, district, effective)
     form = DistrictProfilesForm(request.POST or None, province=district.province, initial={"profiles": chosen})
     if request.method == "POST":
         access.require(request.user, "manage", district)
@@ -224,7 +237,27 @@ def district_profiles(request: HttpRequest, district_code: str) -> HttpResponse:
         {
             "district": district,
             "form": form,
-            "effective": selectors.profiles_for_district(district),
+            "effective": effective,
+            "current": current,
             "can_manage": access.can(request.user, "manage", district),
+            "can_configure": access.can(request.user, "configure"),
         },
     )
+
+
+def _set_current(request: HttpRequest, district: District, effective: list[RuleProfile]) -> HttpResponse:
+    """Whoever configures the rules sets the profile the county is assessed under now."""
+    if not access.can(request.user, "configure"):
+        raise PermissionDenied
+    profile = next((p for p in effective if p.name == request.POST.get("current")), None)
+    if profile is None:
+        messages.error(request, _("该区县未采用此评估规则"))
+        return redirect("indicators:district_profiles", district.code)
+    try:
+        services.district_set_current_profile(district=district, profile=profile, user=access.acting_user(request))
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect("indicators:district_profiles", district.code)
+    messages.success(request, _("已设为现行评估规则:%(label)s") % {"label": _(profile.label)})
+    return redirect("indicators:balance_home", district.code)

@@ -20,7 +20,7 @@ from assessment.selectors import county_checklist, district_profile, report_iden
 from assessment.survey.selectors import SurveySummary, survey_get, survey_summary
 from indicators.models import BalanceResult, RuleProfile
 from indicators.results import BalanceOutcome
-from indicators.selectors import profiles_for_district
+from indicators.selectors import current_profile
 from plans.models import AnnualProgress, CountyPlan, ReviewStatus, SchoolPlan
 from plans.selectors import TargetRow, county_plan_board, county_plan_for, plan_target_rows, progress_overview
 from reports.content import RegistryRow
@@ -50,12 +50,7 @@ def summary_profile(district: District, profile_name: str | None = None) -> Rule
         asked = district_profile(district, profile_name)
         if asked is not None:
             return asked
-    profiles = profiles_for_district(district)
-    for profile in profiles:
-        version = profile.current_version()
-        if version is not None and version.definition.get("county_rule") == "each_indicator":
-            return profile
-    return profiles[0] if profiles else None
+    return current_profile(district)
 
 
 def years_with_results(district: District) -> list[int]:
