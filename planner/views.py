@@ -211,10 +211,11 @@ def unit_costs_page(request: HttpRequest, district_code: str) -> HttpResponse:
                 errors = {k: [m for err in e.error_dict[k] for m in err.messages] for k in e.error_dict}
             else:
                 messages.error(request, " ".join(e.messages))
+    english = (get_language() or "").startswith("en")
     items = [
         {
             "key": k,
-            "label": _(COST_LABELS[k][0]),
+            "label": COST_LABELS[k][1 if english else 0],
             "unit": COST_LABELS[k][2],
             "value": values.get(k),
             "errors": errors.get(k, []),
