@@ -31,7 +31,7 @@ def _year(raw: Any, district: District) -> int:
     if not text:
         return default_year(district.pk)
     if not text.isdigit() or not 1990 <= int(text) <= 2100:
-        raise ValidationError({"year": _("学年无效 / invalid year")})
+        raise ValidationError({"year": _("学年无效")})
     return int(text)
 
 
@@ -39,7 +39,7 @@ def _profile(raw: Any, district: District) -> str:
     names = [p.name for p in selectors.profiles_for_district(district)]
     name = str(raw or "") or (names[0] if names else "")
     if name not in names:
-        raise ValidationError({"profile": _("该区县未采用此评估规则 / the district does not use this profile")})
+        raise ValidationError({"profile": _("该区县未采用此评估规则")})
     return name
 
 
@@ -60,7 +60,7 @@ class PlannerViewSet(viewsets.ViewSet):
             plans = plans.filter(profile_name=_profile(request.query_params.get("profile"), district))
         adopted = plans.first()
         if adopted is None:
-            raise Http404(_("该学年尚未采纳整改方案 / No plan adopted for this year"))
+            raise Http404(_("该学年尚未采纳整改方案"))
         return Response(
             {
                 "district_code": district.code,
@@ -87,6 +87,6 @@ class PlannerViewSet(viewsets.ViewSet):
             try:
                 budget = float(budget)
             except (TypeError, ValueError):
-                raise ValidationError({"budget": _("预算必须是数值 / the budget must be a number")}) from None
+                raise ValidationError({"budget": _("预算必须是数值")}) from None
         plan = services.plan_run(district=district, year=year, profile_name=profile, budget=budget)
         return Response(plan.to_json())

@@ -118,7 +118,10 @@ class _Master:
                         1.0,
                     )
                 else:
-                    need, need_floor, scale = req - have, floor - have, 1.0 / req if req > 0 else 1.0
+                    # A hair above the standard: another implementation may round a shared
+                    # (mixed-school) total or the division differently in the last place.
+                    safe = req * (1.0 + 1e-9) + 1e-9 if have < req else req
+                    need, need_floor, scale = safe - have, floor - have, 1.0 / req if req > 0 else 1.0
                 row = {v: c * scale for v, c in row.items()}
                 if allowed > 0 and need > need_floor:
                     z = new_col(0.0, 1, 0.0, 1.0)

@@ -23,6 +23,7 @@ from planner.labels import BINDING_LABELS, LEVEL_LABELS, kind_label
 from planner.models import AdoptedPlan, UnitCost
 from planner.schedule import schedule_plan
 from plans.models import CountyPlan
+from scenarios.services import scenario_create
 from schools.models import District
 from schools.selectors import default_year
 
@@ -54,13 +55,9 @@ def _budgets(data: Any, start_year: int) -> list[float | None]:
         try:
             value = float(raw)
         except ValueError:
-            raise ValidationError(
-                _("%(y)s 年预算必须是数值 / The budget of %(y)s must be a number") % {"y": start_year + i}
-            ) from None
+            raise ValidationError(_("%(y)s 年预算必须是数值") % {"y": start_year + i}) from None
         if value < 0:
-            raise ValidationError(
-                _("%(y)s 年预算不能为负数 / The budget of %(y)s must not be negative") % {"y": start_year + i}
-            )
+            raise ValidationError(_("%(y)s 年预算不能为负数") % {"y": start_year + i})
         out.append(value)
     return out
 
@@ -134,6 +131,19 @@ def planner_page(request: HttpRequest, district_code: str) -> HttpResponse:
                     messages.success(request, _("已采纳该整改方案"))
                     return redirect(f"{request.path}?year={year}&profile={profile_name}")
                 shown, fresh = run["content"], True
+            elif action == "scenario":
+                # Open the plan as a what-if scenario: the same changes, shown side by side.
+                access.require(request.user, "edit_scenarios", district)
+                run = _run(district, year, profile_name, start_year, budgets)
+                scenario = scenario_create(
+                    district=district,
+                    year=year,
+                    profile_name=profile_name,
+                    name=_("达标规划 %(y)s %(p)s") % {"y": year, "p": profile_name},
+                    changes=run["plan"].changes,
+                    user=request.user,  # type: ignore[arg-type]
+                )
+                return redirect("scenarios:detail", scenario.pk)
             elif action == "county_targets":
                 if adopted is None or county_plan is None:
                     raise ValidationError(_("请先采纳整改方案并建立县域推进计划"))
@@ -156,6 +166,7 @@ def planner_page(request: HttpRequest, district_code: str) -> HttpResponse:
         "profile": profile_name,
         "profiles": profiles,
         "can_manage": can_manage,
+        "can_scenarios": access.can(request.user, "edit_scenarios", district),
         "start_year": start_year,
         "budget_fields": [
             (start_year + i, f"budget_{i}", "" if b is None else f"{b:.0f}") for i, b in enumerate(budgets)

@@ -192,3 +192,16 @@ def test_profile_for_refuses_a_profile_the_district_does_not_use(county: Distric
     with pytest.raises(ValidationError):
         profile_for(county, "no-such-profile")
     assert isinstance(profile_for(county, "basic-2012"), Profile)
+
+
+def test_the_plan_opens_as_a_scenario(county: District, bureau_user: User) -> None:
+    from scenarios.models import Scenario
+
+    response = login(bureau_user).post(
+        f"/districts/{county.code}/planner/",
+        {"year": YEAR, "profile": "quality-2017", "start_year": YEAR + 1, "action": "scenario"},
+    )
+    assert response.status_code == 302
+    scenario = Scenario.objects.get()
+    assert response["Location"].endswith(f"/scenarios/{scenario.pk}/")
+    assert scenario.changes and scenario.district_id == county.pk
