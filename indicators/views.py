@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -21,6 +22,7 @@ from django.views.decorators.http import require_POST
 from core import access
 from core.identity import files_digest
 from indicators import presentation, selectors, services
+from indicators.chart_data import lines_spec
 from indicators.charts import trend_lines
 from indicators.forms import DistrictProfilesForm, ProfileCreateForm, ProfileDefinitionForm
 from indicators.models import BalanceResult, RuleProfile
@@ -92,6 +94,7 @@ DISPLAY_SOURCES = (
     "templates/indicators/balance_page.html",
     "indicators/presentation.py",
     "indicators/charts.py",
+    "indicators/chart_data.py",
     "locale",
 )
 
@@ -100,19 +103,19 @@ def display_version() -> str:
     return files_digest(DISPLAY_SOURCES)[:16]
 
 
-def _cached_trends(history: list[BalanceResult]) -> list[dict[str, str]]:
+def _cached_trends(history: list[BalanceResult]) -> list[dict[str, Any]]:
     """The trend charts, cached by the ids of the results they are drawn from."""
     ids = ",".join(str(r.pk) for r in history)
     key = f"balance-trends:{display_version()}:{get_language()}:{ids}"
 
-    def draw() -> list[dict[str, str]]:
-        return [{"label": t["label"], "svg": str(t["svg"])} for t in _trends(history)]
+    def draw() -> list[dict[str, Any]]:
+        return [{**t, "svg": str(t["svg"])} for t in _trends(history)]
 
-    charts: list[dict[str, str]] = cache.get_or_set(key, draw, timeout=24 * 3600) or []
-    return [{"label": c["label"], "svg": mark_safe(c["svg"])} for c in charts]  # noqa: S308 - drawn by charts.py
+    charts: list[dict[str, Any]] = cache.get_or_set(key, draw, timeout=24 * 3600) or []
+    return [{**c, "svg": mark_safe(c["svg"])} for c in charts]  # noqa: S308 - drawn by charts.py
 
 
-def _trends(history: list[BalanceResult]) -> list[dict[str, str]]:
+def _trends(history: list[BalanceResult]) -> list[dict[str, Any]]:
     if len(history) < 2:
         return []
     years = [r.year for r in history]
@@ -128,7 +131,8 @@ def _trends(history: list[BalanceResult]) -> list[dict[str, str]]:
                 threshold = ind.threshold if ind.threshold is not None else threshold
         if series:
             svg = trend_lines(years, list(series.items()), threshold=threshold)
-            out.append({"label": label, "svg": mark_safe(svg)})  # noqa: S308 - escaped in charts.py
+            spec = lines_spec(years, list(series.items()), axis=_("差异系数"), threshold=threshold)
+            out.append({"level": level, "label": label, "svg": mark_safe(svg), "spec": spec})  # noqa: S308 - escaped in charts.py
     return out
 
 
