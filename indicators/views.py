@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -12,6 +13,7 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
@@ -39,6 +41,9 @@ def balance_home(request: HttpRequest, district_code: str) -> HttpResponse:
     return redirect("indicators:balance_page", district.code, default_year(district.pk), current.name)
 
 
+RECENT_RECOMPUTE = timedelta(minutes=15)
+
+
 @login_required
 def balance_page(request: HttpRequest, district_code: str, year: int, profile: str) -> HttpResponse:
     district: District = access.get_district_for_user(request.user, district_code)
@@ -60,6 +65,12 @@ def balance_page(request: HttpRequest, district_code: str, year: int, profile: s
         "result": result,
         "state": state,
         "can_recompute": access.can(request.user, "manage", district),
+        # A recompute after a change in the last quarter of an hour is said at the top of the page.
+        "recently_recomputed": state is not None
+        and not state.stale
+        and state.computed_at is not None
+        and state.requested_at is not None
+        and timezone.now() - state.computed_at < RECENT_RECOMPUTE,
     }
     if result is not None:
         outcome = result.outcome
