@@ -40,8 +40,10 @@ def lines_spec(
     unit: str = "",
     digits: int = 3,
     title: str = "",
+    threshold_label: str = "",
 ) -> dict[str, Any]:
-    """Values per school year for a few series, with the threshold as a labelled line."""
+    """Values per school year for a few series, with the threshold as a line labelled
+    `threshold_label` (标准 by default)."""
     return {
         "kind": "lines",
         "title": title,
@@ -54,5 +56,5 @@ def lines_spec(
         ],
         "threshold": threshold,
         "digits": digits,
-        "labels": {"standard": _("标准")},
+        "labels": {"standard": threshold_label or _("标准")},
     }

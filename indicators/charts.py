@@ -69,11 +69,10 @@ def cv_bars(bars: Sequence[Bar], *, width: int = 600, title: str = "") -> str:
             f'fill="{MUTED}">{tick:g}</text>'
         )
     parts.append(
-        f'<text x="{left + plot / 2:.1f}" y="{axis_y + 30}" font-size="10" text-anchor="middle" {FONT} '
-        f'fill="{INK}">差异系数</text>'
+        f'<text x="{left - 6}" y="{axis_y + 14}" font-size="10" text-anchor="end" {FONT} fill="{INK}">差异系数</text>'
     )
-    # The legend: within / above the standard, and the standard's tick.
-    lx = width - 200
+    # The legend under the scale: within / above the standard, and the standard's tick.
+    lx = left
     parts.append(
         f'<rect x="{lx}" y="{axis_y + 21}" width="10" height="10" fill="{OK}"/>'
         f'<text x="{lx + 14}" y="{axis_y + 30}" font-size="10" {FONT} fill="{INK}">达标</text>'

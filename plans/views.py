@@ -119,7 +119,9 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if reported:
         series = [(r.target.name, [c["achievement"] for c in r.cells]) for r in reported[:8]]
         chart = mark_safe(trend_lines(plan.years, series, threshold=100.0, axis="目标完成度(%)"))  # noqa: S308
-        chart_spec = lines_spec(plan.years, series, axis=_("目标完成度"), threshold=100.0, unit="%", digits=1)
+        chart_spec = lines_spec(
+            plan.years, series, axis=_("目标完成度"), threshold=100.0, unit="%", digits=1, threshold_label=_("达成")
+        )
     versions = list(SchoolPlan.objects.filter(school=school, start_year=plan.start_year).order_by("version"))
     diff = services.plan_diff(plan.previous, plan) if plan.previous else []
     reports = {r.year: r for r in plan.progress_reports.all()}
