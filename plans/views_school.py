@@ -31,8 +31,6 @@ def school_standing_page(request: HttpRequest, code: str) -> HttpResponse:
         "plans/school_standing.html",
         {
             "standing": standing,
-            # In Python: a template's {% translate %} of a text with "%" is looked up escaped.
-            "rule_text": _("学校达标规则:7 项指标中至少 6 项达到标准,其余项不低于标准的 85%。"),
             "school": school,
             "can_edit": access.can(request.user, "edit_statistics", school.district, school),
         },
