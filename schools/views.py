@@ -259,7 +259,7 @@ def statistics_action(request: HttpRequest, code: str, year: int, action: str) -
             messages.success(request, _("已提交,等待教育局审核"))
         elif action == "approve":
             services.statistics_approve(stats=stats, user=access.acting_user(request))
-            messages.success(request, _("已审核通过并锁定"))
+            messages.success(request, _("已审核通过并锁定;均衡状况将按新数据重新计算"))
         else:
             form = ReopenForm(request.POST)
             reason = form.data.get("reason", "")
