@@ -202,3 +202,15 @@ def test_seed_is_idempotent(demo: District) -> None:
     assert counts() == before
     assert fingerprint() == print_before
     assert DEMO_PASSWORD in out.getvalue()
+
+
+def test_the_demo_county_history_reads_as_sentences(demo: District, client) -> None:
+    """Issue #14's check: the county's history shows no machine keys, reprs or empty markers."""
+    client.force_login(User.objects.get(username="bureau"))
+    url = reverse("audit:district_history", args=[demo.code])
+    first = client.get(url)
+    pages = first.context["page"].paginator.num_pages
+    for number in range(1, pages + 1):
+        body = client.get(url, {"page": number}).content.decode()
+        for word in ("target_save", "goal_save", "progress_approve", "direction:", "None →", "{}", "None"):
+            assert word not in body, (number, word)
