@@ -210,6 +210,8 @@ REPORT_HEARTBEAT_SECONDS = envint("REPORT_HEARTBEAT_SECONDS", 5)
 REPORT_HEARTBEAT_STALE_SECONDS = envint("REPORT_HEARTBEAT_STALE_SECONDS", 30)
 # Days a superseded report keeps its file (the newest of each report is always kept).
 REPORT_KEEP_DAYS = envint("REPORT_KEEP_DAYS", 30)
+# Processes that render the county report's parts at once (reports.pdfsplit); 1: one document.
+REPORT_RENDER_PROCESSES = envint("REPORT_RENDER_PROCESSES", 4)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
