@@ -15,7 +15,7 @@ the warmed-up fonts, stylesheet and Pango caches):
 3. every process makes its margin boxes with those numbers (a hook on WeasyPrint's
    `make_margin_boxes`: the running header, "第 X 页 / 共 Y 页"), draws its pages and returns its
    PDF, where each named anchor lies, and the glyphs and widths it used of each font;
-4. the parts are joined with pypdf: pages in order, their outlines (bookmarks), the document's
+4. the parts are joined with pikepdf (qpdf): pages in order, their outlines (bookmarks), the document's
    metadata, links from the table of contents to the chapters; each font is embedded once (a
    subset of the glyphs every part used, cut from the same font face WeasyPrint cut the parts'
    subsets from, with the union of their widths and Unicode maps), so the file is no larger than
@@ -38,6 +38,7 @@ import socket
 import threading
 import time
 import traceback
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
@@ -372,45 +373,93 @@ def _receive(conn: Connection, expected: str) -> Any:
 
 
 def merge(parts: list[Part]) -> bytes:
-    """One PDF of the parts' pages: shared fonts embedded once, outline, metadata, TOC links."""
-    from pypdf import PdfReader, PdfWriter
-    from pypdf.generic import (
-        ArrayObject,
-        DictionaryObject,
-        FloatObject,
-        NameObject,
-        NullObject,
-        NumberObject,
-    )
+    """One PDF of the parts' pages: shared fonts embedded once, outline, metadata, TOC links.
+
+    pikepdf (qpdf) copies the pages with what they use; the content streams pass through as
+    WeasyPrint compressed them, and the small objects go into compressed object streams as in a
+    PDF WeasyPrint writes itself.
+    """
+    import pikepdf
 
     shared = _shared_fonts(parts)
-    writer = PdfWriter()
+    out = pikepdf.new()
     first_page: list[int] = []
-    canonical: dict[str, Any] = {}  # resource name → the writer's font reference
+    canonical: dict[str, Any] = {}  # resource name → the merged font dictionary (indirect)
+    sources = []
     for index, part in enumerate(parts):
-        reader = PdfReader(io.BytesIO(part.pdf))
-        fonts = _font_resources(reader)
+        source = pikepdf.open(io.BytesIO(part.pdf))
+        sources.append(source)
         if index == 0:
-            writer.add_metadata({k: v for k, v in (reader.metadata or {}).items() if k != "/Producer"})
-        replaced = []
+            for key, value in source.docinfo.items():
+                if key != "/Producer":
+                    out.docinfo[key] = value
+        fonts = _font_resources(source)
+        reused = []
         if fonts is not None:
             for key in list(fonts.keys()):
                 if key[1:] in shared and key[1:] in canonical:
-                    fonts[NameObject(key)] = NullObject()
-                    replaced.append(key)
-        first_page.append(len(writer.pages))
-        writer.append(reader, import_outline=True)
-        written = _font_resources_of(writer, first_page[-1])
-        if written is None:
+                    del fonts[key]  # not copied: the pages get the merged one
+                    reused.append(key)
+        first_page.append(len(out.pages))
+        out.pages.extend(source.pages)
+        copied = _font_resources(out, first_page[-1])
+        if copied is None:
             continue
-        for key in replaced:
-            written[NameObject(key)] = canonical[key[1:]]
-        for key in written:
+        for key in reused:
+            copied[key] = canonical[key[1:]]
+        for key in copied.keys():  # noqa: SIM118 - a pikepdf Dictionary
             if key[1:] in shared and key[1:] not in canonical:
-                canonical[key[1:]] = written.raw_get(key)
-    for key, reference in canonical.items():
-        _merge_font(reference.get_object(), shared[key])
-    # Links from the table of contents (part 0) to the anchors of the other parts.
+                canonical[key[1:]] = copied[key]
+    for key, font in canonical.items():
+        _merge_font(font, shared[key])
+    _copy_outlines(out, sources, first_page)
+    _link_contents(out, parts, first_page)
+    buffer = io.BytesIO()
+    out.save(
+        buffer,
+        object_stream_mode=pikepdf.ObjectStreamMode.generate,
+        stream_decode_level=pikepdf.StreamDecodeLevel.none,
+        compress_streams=True,
+    )
+    return buffer.getvalue()
+
+
+def _font_resources(document: Any, page: int = 0) -> Any:
+    """The resource dictionary of fonts WeasyPrint shares between a part's pages (or None)."""
+    if page >= len(document.pages):
+        return None
+    resources = document.pages[page].obj.get("/Resources")
+    return resources.get("/Font") if resources is not None else None
+
+
+def _copy_outlines(out: Any, sources: list[Any], first_page: list[int]) -> None:
+    """Every part's outline (its headings), in order, pointing at the pages in `out`."""
+    import pikepdf
+
+    def copy(item: Any, numbers: dict[tuple[int, int], int], offset: int) -> Any:
+        destination = item.destination
+        page, left, top = None, None, None
+        if isinstance(destination, pikepdf.Array) and len(destination) >= 4 and destination[0].objgen in numbers:
+            page = numbers[destination[0].objgen] + offset
+            left, top = float(destination[2]), float(destination[3])
+        new = pikepdf.OutlineItem(
+            item.title, page, pikepdf.PageLocation.XYZ if page is not None else None, left=left, top=top, zoom=0
+        )
+        new.is_closed = item.is_closed
+        new.children.extend(copy(child, numbers, offset) for child in item.children)
+        return new
+
+    with out.open_outline() as outline:
+        for source, offset in zip(sources, first_page, strict=True):
+            numbers = {page.obj.objgen: index for index, page in enumerate(source.pages)}
+            with source.open_outline() as part_outline:
+                outline.root.extend(copy(item, numbers, offset) for item in part_outline.root)
+
+
+def _link_contents(out: Any, parts: list[Part], first_page: list[int]) -> None:
+    """Links from the table of contents (part 0) to the anchors of the other parts."""
+    import pikepdf
+
     anchors: dict[str, tuple[int, float, float]] = {}
     for index, part in enumerate(parts):
         for name, (page, x, y) in part.anchors.items():
@@ -419,42 +468,19 @@ def merge(parts: list[Part]) -> bytes:
         if target not in anchors:
             continue
         destination_page, x, y = anchors[target]
-        annotation = DictionaryObject(
-            {
-                NameObject("/Type"): NameObject("/Annot"),
-                NameObject("/Subtype"): NameObject("/Link"),
-                NameObject("/Rect"): ArrayObject(FloatObject(round(v, 3)) for v in rect),
-                NameObject("/BS"): DictionaryObject({NameObject("/W"): NumberObject(0)}),
-                NameObject("/Dest"): ArrayObject(
-                    [
-                        writer.pages[destination_page].indirect_reference,
-                        NameObject("/XYZ"),
-                        FloatObject(round(x, 3)),
-                        FloatObject(round(y, 3)),
-                        NumberObject(0),
-                    ]
-                ),
-            }
+        annotation = out.make_indirect(
+            pikepdf.Dictionary(
+                Type=pikepdf.Name.Annot,
+                Subtype=pikepdf.Name.Link,
+                Rect=pikepdf.Array([round(v, 3) for v in rect]),
+                BS=pikepdf.Dictionary(W=0),
+                Dest=pikepdf.Array([out.pages[destination_page].obj, pikepdf.Name.XYZ, round(x, 3), round(y, 3), 0]),
+            )
         )
-        writer.add_annotation(page_index, annotation)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
-
-
-def _font_resources(reader: Any) -> Any:
-    """The resource dictionary of fonts WeasyPrint shares between a part's pages (or None)."""
-    if not reader.pages:
-        return None
-    resources = reader.pages[0].get("/Resources")
-    fonts = resources.get_object().get("/Font") if resources is not None else None
-    return fonts.get_object() if fonts is not None else None
-
-
-def _font_resources_of(writer: Any, page: int) -> Any:
-    if page >= len(writer.pages):
-        return None
-    return _font_resources(SimpleNamespace(pages=[writer.pages[page]]))
+        page = out.pages[page_index].obj
+        if "/Annots" not in page:
+            page.Annots = pikepdf.Array()
+        page.Annots.append(annotation)
 
 
 @dataclass
@@ -484,7 +510,7 @@ def _shared_fonts(parts: list[Part]) -> dict[str, _Shared]:
 
 def _merge_font(type0: Any, shared: _Shared) -> None:
     """Give the font dictionary the glyphs, widths and Unicode map of every part."""
-    from pypdf.generic import ArrayObject, FloatObject, NameObject, NumberObject
+    import pikepdf
     from weasyprint.pdf.fonts import Font
 
     font = pdf.known_font(shared.name)
@@ -493,25 +519,30 @@ def _merge_font(type0: Any, shared: _Shared) -> None:
     Font._harfbuzz_subset(cut, shared.to_unicode, False)
     if not cut.file_content:
         raise SplitError(f"could not subset {shared.name}")
-    descendant = type0["/DescendantFonts"][0].get_object()
-    widths = ArrayObject()
-    current: ArrayObject | None = None
+    descendant = type0.DescendantFonts[0]
+    widths: list[Any] = []
+    current: list[Any] | None = None
     for gid in sorted(shared.widths):
         if gid - 1 not in shared.widths or current is None:
-            widths.append(NumberObject(gid))
-            current = ArrayObject()
-            widths.append(current)
+            current = []
+            widths += [gid, current]
         value = shared.widths[gid]
-        current.append(NumberObject(int(value)) if float(value).is_integer() else FloatObject(value))
-    descendant[NameObject("/W")] = widths
-    descriptor = descendant["/FontDescriptor"].get_object()
-    bbox = descriptor.get("/FontBBox")
-    if bbox is not None and shared.widths:
-        bbox[2] = FloatObject(max(shared.widths.values()))
+        current.append(int(value) if float(value).is_integer() else float(value))
+    descendant.W = pikepdf.Array([w if isinstance(w, int) else pikepdf.Array(w) for w in widths])
+    descriptor = descendant.FontDescriptor
+    if "/FontBBox" in descriptor and shared.widths:
+        bbox = [float(v) for v in descriptor.FontBBox]
+        descriptor.FontBBox = pikepdf.Array([bbox[0], bbox[1], max(shared.widths.values()), bbox[3]])
     for key in ("/FontFile3", "/FontFile2"):
         if key in descriptor:
-            descriptor[key].get_object().set_data(cut.file_content)
-    type0["/ToUnicode"].get_object().set_data(_to_unicode_cmap(shared.to_unicode))
+            _write(descriptor[key], cut.file_content)
+    _write(type0.ToUnicode, _to_unicode_cmap(shared.to_unicode))
+
+
+def _write(stream: Any, data: bytes) -> None:
+    import pikepdf
+
+    stream.write(zlib.compress(data), filter=pikepdf.Name.FlateDecode)
 
 
 def _to_unicode_cmap(to_unicode: dict[int, str]) -> bytes:

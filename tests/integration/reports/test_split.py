@@ -2,7 +2,7 @@
 the same pages with the same text, page numbers "第 X 页 / 共 Y 页" running across the parts, a
 table of contents whose numbers are the pages its chapters start on and whose entries link there,
 the same outline, each font embedded once (no larger file); a part that fails leaves the whole
-document rendered in one process. Read back with pdftotext, pdffonts and pypdf. Nothing timed."""
+document rendered in one process. Read back with pdftotext, pdffonts and pikepdf. Nothing timed."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pikepdf
 import pytest
-from pypdf import PdfReader
 
 from reports import pdf, pdfsplit, selectors
 from schools.models import District
@@ -33,7 +33,9 @@ def county_html(district: District) -> str:
 
 
 def pages_text(data: bytes, tmp_path: Path) -> list[str]:
-    return pdf_text(data, tmp_path).split("\f")[: len(PdfReader(io.BytesIO(data)).pages)]
+    with pikepdf.open(io.BytesIO(data)) as document:
+        count = len(document.pages)
+    return pdf_text(data, tmp_path).split("\f")[:count]
 
 
 @pytest.fixture
@@ -89,24 +91,29 @@ def test_the_contents_give_the_pages_the_chapters_start_on_and_link_there(
         # The chapter's heading is on that page (and on no earlier page after the contents).
         assert title in texts[page - 1], (title, page)
         assert all(title not in t for t in texts[toc_page + 1 : page - 1]), (title, page)
-    reader = PdfReader(io.BytesIO(split.data))
-    page_numbers = {page.indirect_reference.idnum: n for n, page in enumerate(reader.pages, start=1)}
-    annotations = [a.get_object() for a in reader.pages[toc_page].get("/Annots", [])]
-    targets = sorted(page_numbers[a["/Dest"][0].idnum] for a in annotations if "/Dest" in a)
+    with pikepdf.open(io.BytesIO(split.data)) as document:
+        page_numbers = {page.obj.objgen: n for n, page in enumerate(document.pages, start=1)}
+        annotations = list(document.pages[toc_page].obj.get("/Annots", []))
+        targets = sorted(page_numbers[a.Dest[0].objgen] for a in annotations if "/Dest" in a)
     assert targets and set(targets) == {int(number) for _title, number in entries}
 
 
 def test_outline_metadata_and_fonts_are_those_of_one_document(
     renders: dict[str, pdf.RenderedPDF], tmp_path: Path
 ) -> None:
-    whole, split = (PdfReader(io.BytesIO(renders[k].data)) for k in ("whole", "split"))
+    def outline(data: bytes) -> tuple[list[Any], dict[str, str]]:
+        def walk(items: Any, numbers: dict[Any, int]) -> list[Any]:
+            # (title, page number, children) of every bookmark
+            return [(i.title, numbers[i.destination[0].objgen], walk(i.children, numbers)) for i in items]
 
-    def titles(outline: list[Any]) -> list[Any]:
-        return [titles(item) if isinstance(item, list) else item.title for item in outline]
+        with pikepdf.open(io.BytesIO(data)) as document, document.open_outline() as tree:
+            numbers = {page.obj.objgen: n for n, page in enumerate(document.pages, start=1)}
+            info = {k: str(document.docinfo[k]) for k in ("/Title", "/Author", "/Creator")}
+            return walk(tree.root, numbers), info
 
-    assert titles(split.outline) == titles(whole.outline) and len(split.outline) >= 10
-    assert split.metadata is not None and whole.metadata is not None
-    assert split.metadata.title == whole.metadata.title and split.metadata.author == whole.metadata.author
+    (split_outline, split_info), (whole_outline, whole_info) = (outline(renders[k].data) for k in ("split", "whole"))
+    assert split_outline == whole_outline and len(split_outline) >= 10
+    assert split_info == whole_info
     # Each font once, embedded and subset, as in the single document; so no larger a file.
     split_fonts = pdf_fonts(renders["split"].data, tmp_path)
     whole_fonts = pdf_fonts(renders["whole"].data, tmp_path)
