@@ -168,16 +168,17 @@ def _progress(message: str) -> None:
 
 
 def _measure(url: str, runs: int, *, fonttools: bool, chromium: bool) -> dict[str, Any]:
-    ours, single, fresh, ours_pdf, plain_hb, plain_ft = [], [], [], [], [], []
+    ours, single, split, fresh, ours_pdf, plain_hb, plain_ft = [], [], [], [], [], [], []
     # Ours and its peer in turn, run after run, so that a slow spell of the machine hits both.
     for i in range(runs):
         _progress(
             f"run {i + 1}/{runs}: ours (a worker's first and next report), plain WeasyPrint with HarfBuzz,"
-            " ours in one process"
+            " ours in one process, ours in parts whatever the load"
         )
         ours.append(_child(url, "ours"))
         plain_hb.append(_child(url, "plain", "harfbuzz"))
         single.append(_child(url, "ours-single"))
+        split.append(_child(url, "ours-split"))
     for i in range(runs):
         _progress(f"run {i + 1}/{runs}: ours in a fresh process without warm-up, ours HTML → PDF only")
         fresh.append(_child(url, "ours-fresh"))
@@ -200,6 +201,7 @@ def _measure(url: str, runs: int, *, fonttools: bool, chromium: bool) -> dict[st
     return {
         "ours": ours,
         "single": single,
+        "split": split,
         "fresh": fresh,
         "ours_pdf": ours_pdf,
         "plain_ft": plain_ft,
@@ -250,7 +252,7 @@ def _print_table(rows: dict[str, Any]) -> tuple[int, dict[str, Any]]:
     cold_total = _median(ours, "cold_total")
     plain_hb = _median(rows["plain_hb"], "pdf")
     peer_ratio = plain_hb / cold_total
-    peak = max(o["peak_rss"] for o in [*ours, *rows["single"], *rows["fresh"]])
+    peak = max(o["peak_rss"] for o in [*ours, *rows["single"], *rows["split"], *rows["fresh"]])
     pages = ours[0]["pages"]
     checks = {
         "cold": cold_total <= COLD_TARGET,
@@ -295,6 +297,24 @@ def _print_table(rows: dict[str, Any]) -> tuple[int, dict[str, Any]]:
             _fmt_s(_median(rows["single"], "cold_cpu")),
             _spread(rows["single"], "cold_total"),
             str(rows["single"][0]["pages"]),
+            "",
+            "",
+        ),
+        (
+            "ours in parts at once whatever the load (REPORT_SPLIT_LOAD=0), cold",
+            _fmt_s(_median(rows["split"], "cold_total")),
+            _fmt_s(_median(rows["split"], "cold_cpu")),
+            _spread(rows["split"], "cold_total"),
+            str(rows["split"][0]["pages"]),
+            "",
+            "",
+        ),
+        (
+            "  peer ÷ it",
+            f"{plain_hb / _median(rows['split'], 'cold_total'):.2f}×",
+            f"{_median(rows['plain_hb'], 'cpu') / _median(rows['split'], 'cold_cpu'):.2f}×",
+            "",
+            "",
             "",
             "",
         ),
@@ -375,8 +395,9 @@ def _print_table(rows: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         f" renders during the reuse run: {reuse['renders']}"
     )
     print(
-        f"file: {ours[0]['bytes'] / 1024:.0f} KiB from the parts, {rows['single'][0]['bytes'] / 1024:.0f} KiB"
-        f" from one process; pages {pages} and {rows['single'][0]['pages']}"
+        f"file: {rows['split'][0]['bytes'] / 1024:.0f} KiB from the parts, {rows['single'][0]['bytes'] / 1024:.0f} KiB"
+        f" from one process; pages {rows['split'][0]['pages']} and {rows['single'][0]['pages']}; ours, cold rendered"
+        f" in parts in {sum(o['split'] for o in ours)} of {len(ours)} runs (load average below the cores)"
     )
     print(f"interpreter: {ours[0]['python']}")
     summary = {
@@ -414,6 +435,8 @@ def _child_main(argv: list[str]) -> int:
         out = _ours(warm_up=False)
     elif mode == "ours-single":
         out = _ours(processes=1)
+    elif mode == "ours-split":
+        out = _ours(split_load=0)
     elif mode == "ours-pdf":
         out = _ours_pdf()
     elif mode == "plain":
@@ -496,7 +519,7 @@ def _cpu() -> float:
     return time.process_time() + children.ru_utime + children.ru_stime
 
 
-def _ours(*, warm_up: bool = True, processes: int | None = None) -> dict[str, Any]:
+def _ours(*, warm_up: bool = True, processes: int | None = None, split_load: float | None = None) -> dict[str, Any]:
     """A worker's first report (cold: nothing reused) and its next one, in a fresh process.
 
     A Celery worker warms the renderer up when it starts (reports.tasks.warm_up_renderer), before
@@ -505,12 +528,14 @@ def _ours(*, warm_up: bool = True, processes: int | None = None) -> dict[str, An
     """
     from django.conf import settings
 
-    from reports import pdf
+    from reports import pdf, pdfsplit
     from reports.services import TEMPLATES, render_document
     from schools.models import District
 
     if processes is not None:
         settings.REPORT_RENDER_PROCESSES = processes
+    if split_load is not None:
+        settings.REPORT_SPLIT_LOAD = split_load
     district = District.objects.get(code=DISTRICT)
     base = _rss()
     t0 = time.perf_counter()
@@ -518,6 +543,7 @@ def _ours(*, warm_up: bool = True, processes: int | None = None) -> dict[str, An
         pdf.warm_up(tuple(TEMPLATES.values()))
     warmed = time.perf_counter() - t0
     timings = []
+    in_parts = pdfsplit.processes() > 1 and pdfsplit.cores_idle()  # what the first render will decide
     for _ in range(2):
         t0, c0 = time.perf_counter(), _cpu()
         data, pages = render_document(
@@ -525,6 +551,7 @@ def _ours(*, warm_up: bool = True, processes: int | None = None) -> dict[str, An
         )
         timings.append((time.perf_counter() - t0, _cpu() - c0, pages, len(data)))
     return {
+        "split": in_parts,
         "warm_up": warmed,
         "cold_total": timings[0][0],
         "cold_cpu": timings[0][1],

@@ -44,6 +44,7 @@ def renders(demo: District, settings: Any, caplog: pytest.LogCaptureFixture) -> 
     settings.REPORT_RENDER_PROCESSES = 1
     whole = pdfsplit.render_split(html)
     settings.REPORT_RENDER_PROCESSES = 4
+    settings.REPORT_SPLIT_LOAD = 0  # in parts whatever the machine's load
     with caplog.at_level(logging.WARNING, logger="reports.pdfsplit"):
         split = pdfsplit.render_split(html)
     assert "rendering one document" not in caplog.text, caplog.text  # the parts did render apart
@@ -123,9 +124,22 @@ def test_outline_metadata_and_fonts_are_those_of_one_document(
     assert len(renders["split"].data) < 1.25 * len(renders["whole"].data)
 
 
+def test_busy_cores_render_one_document(demo: District, settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    settings.REPORT_SPLIT_LOAD = 1e-9  # any load average is above it: the cores count as busy
+    monkeypatch.setattr(pdfsplit, "_render_parallel", lambda *a: pytest.fail("rendered in parts"))
+    assert not pdfsplit.cores_idle()
+    rendered = pdfsplit.render_split(county_html(demo))
+    assert rendered.pages >= 10
+
+
 def test_a_failing_part_leaves_the_whole_document_rendered(
-    demo: District, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, tmp_path: Path
+    demo: District,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    tmp_path: Path,
+    settings: Any,
 ) -> None:
+    settings.REPORT_SPLIT_LOAD = 0
     parent = os.getpid()
     real = pdfsplit._render_part
 
