@@ -248,6 +248,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "StatisticsStatusEnum": "schools.models.Status",
         "ReviewStatusEnum": "plans.models.ReviewStatus",
+        "ReportKindEnum": "reports.models.ReportKind",
+        "ScenarioEditKindEnum": "scenarios.edits.KINDS",
     },
 }
 
