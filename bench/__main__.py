@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
-from bench import import_bench, load, outage, recompute, report, scenario
+from bench import import_bench, load, outage, planner, recompute, report, scenario
 
 BENCHES: dict[str, Callable[[list[str]], int]] = {
     "recompute": recompute.main,
@@ -14,6 +14,7 @@ BENCHES: dict[str, Callable[[list[str]], int]] = {
     "report": report.main,
     "outage": outage.main,
     "scenario": scenario.main,
+    "planner": planner.main,
 }
 
 

@@ -81,3 +81,26 @@ class UnitCost(models.Model):
 
 def default_values() -> dict[str, float]:
     return DEFAULT_COSTS.as_dict()
+
+
+class AdoptedPlan(models.Model):
+    """A plan a bureau adopted for a district-year: what the planner proposed (its JSON, with the
+    schedule) as it was adopted. The county report's appendix 整改方案 prints the newest one."""
+
+    district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="adopted_plans")
+    year = models.PositiveSmallIntegerField(_("数据学年"))
+    profile_name = models.CharField(max_length=64)
+    start_year = models.PositiveSmallIntegerField(_("计划起始学年"))
+    budgets = models.JSONField(_("各年预算"), default=list)
+    content = models.JSONField(_("规划内容"))  # PlanResult.to_json() and "schedule"
+    cost_yuan = models.DecimalField(_("规划费用"), max_digits=16, decimal_places=2)
+    adopted_at = models.DateTimeField(auto_now_add=True)
+    adopted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        ordering = ["-adopted_at", "-pk"]
+        verbose_name = _("采纳的整改方案")
+        verbose_name_plural = _("采纳的整改方案")
+
+    def __str__(self) -> str:
+        return f"{self.district} {self.year} {self.profile_name}"

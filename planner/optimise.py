@@ -333,6 +333,7 @@ def plan_to_pass(
     first, first_sol = _attempt(simple, budget, time_limit * (0.3 if with_moves else 1.0))
     chosen: tuple[Problem, _Attempt] | None = (simple, first) if first and first.ok else None
     lower = first_sol.bound
+    second_sol: Solution | None = None
     if with_moves:
         left = max(1.0, time_limit - (time.monotonic() - began))
         cutoff = budget
@@ -347,7 +348,13 @@ def plan_to_pass(
             lower = second_sol.bound
         if second and second.ok and (chosen is None or second.cost < chosen[1].cost):
             chosen = (full, second)
+    naive_allowed = naive_ok and not caps and (budget is None or naive_cost <= budget)
+    if chosen is None and naive_allowed:
+        return result(simple, naive_x, first_sol, math.nan)
     if chosen is None:
+        timed_out = "time_limit" in (first_sol.status, second_sol.status if second_sol else "")
+        if timed_out and first is not None:
+            return result(simple, first.x, first_sol, lower, binding="time_limit")
         return _infeasible(full if with_moves else simple, budget, caps, time_limit, began, result)
     problem, best = chosen
     x = best.x
@@ -357,11 +364,11 @@ def plan_to_pass(
         relaxed = solve(
             full,
             budget=budget,
-            time_limit=max(1.0, time_limit / 2),
+            time_limit=max(1.0, time_limit - (time.monotonic() - began)),
             composite_ref=_composite_ref(full, best.cost),
         )
         lower = relaxed.bound if relaxed.status != "infeasible" else best.cost
-    if naive_ok and naive_cost < best.cost and (budget is None or naive_cost <= budget):
+    if naive_allowed and naive_cost < best.cost:
         problem, x = simple, naive_x
     return result(problem, x, best.sol, lower)
 

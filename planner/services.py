@@ -42,10 +42,10 @@ def unit_costs_save(
             if not value.is_finite():
                 raise InvalidOperation
         except (InvalidOperation, ValueError):
-            errors[key] = _("%(item)s 必须是数值 / must be a number") % {"item": COST_LABELS[key][0]}
+            errors[key] = _("%(item)s 必须是数值") % {"item": COST_LABELS[key][0]}
             continue
         if value < 0:
-            errors[key] = _("%(item)s 不能为负数 / must not be negative") % {"item": COST_LABELS[key][0]}
+            errors[key] = _("%(item)s 不能为负数") % {"item": COST_LABELS[key][0]}
             continue
         parsed[key] = value
     if errors:
@@ -84,13 +84,7 @@ def profile_for(district: District, name: str) -> Profile:
     profiles = {p.name: p for p in profiles_for_district(district)}
     if name not in profiles:
         choices = ", ".join(sorted(profiles))
-        raise ValidationError(
-            _(
-                "该区县未采用规则 %(name)s,可选: %(choices)s / "
-                "The district is not assessed under %(name)s; choose from: %(choices)s"
-            )
-            % {"name": name, "choices": choices}
-        )
+        raise ValidationError(_("该区县未采用规则 %(name)s,可选: %(choices)s") % {"name": name, "choices": choices})
     version = profiles[name].current_version()
     return Profile.from_dict(version.definition)
 
@@ -108,7 +102,7 @@ def plan_run(
     profile = profile_for(district, profile_name)
     records = county_inputs([district.pk], year)[district.pk].records
     if not records:
-        raise ValidationError(_("%(year)s 年没有学校统计数据 / No statistics for %(year)s") % {"year": year})
+        raise ValidationError(_("%(year)s 年没有学校统计数据") % {"year": year})
     try:
         return plan_to_pass(records, profile, unit_costs_for(district), budget=budget, caps=caps, time_limit=time_limit)
     except (CostError, CapError) as e:

@@ -118,7 +118,10 @@ class _Master:
                         1.0,
                     )
                 else:
-                    need, need_floor, scale = req - have, floor - have, 1.0 / req if req > 0 else 1.0
+                    # A hair above the standard: another implementation may round a shared
+                    # (mixed-school) total or the division differently in the last place.
+                    safe = req * (1.0 + 1e-9) + 1e-9 if have < req else req
+                    need, need_floor, scale = safe - have, floor - have, 1.0 / req if req > 0 else 1.0
                 row = {v: c * scale for v, c in row.items()}
                 if allowed > 0 and need > need_floor:
                     z = new_col(0.0, 1, 0.0, 1.0)
@@ -188,7 +191,7 @@ class _Master:
             coefs = e.T @ w
             row = {int(v): float(c) for v, c in enumerate(coefs) if c != 0.0}
             row[self.t_col[g]] = -1.0
-            self.rows.append((row, -math.inf, -float(gh @ r0)))
+            self._append_cut(row, -float(gh @ r0))
         else:
             assert group.threshold is not None
             c = group.threshold * (1.0 - self.margin)
@@ -198,9 +201,14 @@ class _Master:
             row = {int(v): float(cf) for v, cf in enumerate(coefs) if cf != 0.0}
             if g in self.cv_slack:
                 row[self.cv_slack[g]] = -max(c * s0 / math.sqrt(total_p), 1e-9)
-            self.rows.append((row, -math.inf, c * s0 / math.sqrt(total_p) - float(gh @ r0)))
+            self._append_cut(row, c * s0 / math.sqrt(total_p) - float(gh @ r0))
         self.cuts += 1
         return True
+
+    def _append_cut(self, row: dict[int, float], rhs: float) -> None:
+        """A cut row scaled to a largest coefficient of 1 (HiGHS prefers rows of one scale)."""
+        big = max((abs(c) for c in row.values()), default=1.0) or 1.0
+        self.rows.append(({v: c / big for v, c in row.items()}, -math.inf, rhs / big))
 
     def solve(self, time_limit: float, gap: float) -> tuple[int, FloatArray | None, float, float]:
         data: list[float] = []
@@ -276,6 +284,23 @@ def solve(
     for g, point in start or []:
         if g < len(problem.groups):
             master.add_cut(g, point)
+    # Converge the cones on the continuous relaxation first: LPs are cheap, and most of the
+    # tangent planes the integer problem needs are found there.
+    integrality = master.integrality
+    master.integrality = np.zeros_like(integrality)
+    for _ in range(40):
+        if time.monotonic() - began > time_limit / 3:
+            break
+        status, x, _fun, _dual = master.solve(time_limit / 3, gap)
+        if x is None:
+            break
+        added = False
+        for g, group in enumerate(problem.groups):
+            if len(group.rows) > 1 and (group.threshold is not None or g in master.t_col):
+                added = master.add_cut(g, x) or added
+        if not added:
+            break
+    master.integrality = integrality
     x_full: FloatArray | None = None
     bound = math.nan
     status_text = "optimal"
@@ -308,13 +333,21 @@ def solve(
             status_text, np.zeros(problem.n), math.nan, bound, iterations, master.cuts, time.monotonic() - began
         )
     xr = round_actions(problem, x_full[: problem.n])
+    costs = problem.cost_vector()
+    if budget is not None and float(costs @ xr) > budget:
+        # Rounding m², 元 and books up broke the budget: round the dearest down instead.
+        for v in sorted(np.flatnonzero(xr > 0).tolist(), key=lambda v: -costs[v]):
+            if not problem.vars[v].integer:
+                xr[v] = max(0.0, math.floor(float(x_full[v]) + 1e-7))
+                if float(costs @ xr) <= budget:
+                    break
     slack = 0.0
     if soft:
         slack = float(np.dot(master.cost[problem.n :], x_full[problem.n :])) / SLACK_PENALTY
     return Solution(
         status_text,
         xr,
-        float(problem.cost_vector() @ xr),
+        float(costs @ xr),
         bound,
         iterations,
         master.cuts,
