@@ -65,7 +65,8 @@ INSTALLED_APPS = [
     "assessment",
     "city",
     "summaries",
-    "planner",  # scenarios (what-if) and the cheapest path to pass
+    "planner",  # the cheapest path to pass
+    "scenarios",  # what-if scenarios on a county's figures
     "demo",  # the demo county (manage.py seed_demo): above every app, nothing imports it
 ]
 
@@ -213,6 +214,11 @@ REPORT_HEARTBEAT_SECONDS = envint("REPORT_HEARTBEAT_SECONDS", 5)
 REPORT_HEARTBEAT_STALE_SECONDS = envint("REPORT_HEARTBEAT_STALE_SECONDS", 30)
 # Days a superseded report keeps its file (the newest of each report is always kept).
 REPORT_KEEP_DAYS = envint("REPORT_KEEP_DAYS", 30)
+# Processes that render the county report's parts at once (reports.pdfsplit); 1: one document.
+# The parts render at once only while the load average is below REPORT_SPLIT_LOAD (default: the
+# number of cores; 0: always), as busy cores would only be shared.
+REPORT_RENDER_PROCESSES = envint("REPORT_RENDER_PROCESSES", 4)
+REPORT_SPLIT_LOAD = float(os.environ["REPORT_SPLIT_LOAD"]) if os.environ.get("REPORT_SPLIT_LOAD") else None
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -242,6 +248,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "StatisticsStatusEnum": "schools.models.Status",
         "ReviewStatusEnum": "plans.models.ReviewStatus",
+        "ReportKindEnum": "reports.models.ReportKind",
+        "ScenarioEditKindEnum": "scenarios.edits.KINDS",
     },
 }
 
@@ -258,6 +266,10 @@ def redis_cache(url: str) -> dict[str, object]:
         "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
     }
 
+
+# The table of data versions that database triggers keep (reports.models.InputsVersion): cached page
+# fragments are keyed by them (core.identity.district_versions).
+DATA_VERSIONS_TABLE = "reports_inputsversion"
 
 CACHES = {
     "default": redis_cache(REDIS_URL) if REDIS_URL else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}

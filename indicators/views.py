@@ -65,6 +65,7 @@ def balance_page(request: HttpRequest, district_code: str, year: int, profile: s
         "result": result,
         "state": state,
         "can_recompute": access.can(request.user, "manage", district),
+        "can_scenarios": access.can(request.user, "view_scenarios", district),
         # A recompute after a change in the last quarter of an hour is said at the top of the page.
         "recently_recomputed": state is not None
         and not state.stale

@@ -28,7 +28,7 @@ class Change:
         return {"school_code": self.school_code, "field": self.field, "from": self.from_value, "to": self.to_value}
 
 
-class UnknownChange(ValueError):
+class UnknownChange(ValueError):  # noqa: N818 (a refusal the callers show, not an internal error)
     """A change names a school not in the county or a key not in the data dictionary."""
 
 

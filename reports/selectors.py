@@ -25,6 +25,7 @@ from indicators.models import BalanceResult, BalanceState, RuleProfile, RuleProf
 from indicators.presentation import note_text
 from indicators.results import BalanceOutcome, UnitOutcome
 from indicators.selectors import current_profile, profiles_for_district
+from planner import selectors as planner_selectors
 from plans.models import SchoolPlan
 from plans.selectors import county_plan_board, county_plan_for, plan_target_rows, progress_overview
 from reports import content, sections
@@ -50,6 +51,7 @@ REPORT_SOURCES = (
     "reports/sections.py",
     "reports/xlsx.py",
     "reports/pdf.py",
+    "reports/pdfsplit.py",
 )
 
 
@@ -82,6 +84,9 @@ def report_identity(
     digest.update(f"{template_digest()}|{kind}|{fmt}|{year}|{profile_name}|".encode())
     digest.update(f"{district.pk}|{district.code}|{district.name}|{district.province}|".encode())
     digest.update(f"{district.resident_population}|".encode())
+    if kind == ReportKind.COUNTY:
+        # An adopted plan (its appendix 整改方案) is never edited: a new adoption is a new row.
+        digest.update(f"adopted:{planner_selectors.adopted_plan_id(district, year, profile_name)}|".encode())
     if connection.vendor == "postgresql":
         # The stored versions cover the assessment data too (reports.identity.TRACKED).
         digest.update(f"stored:{stored_identity(kind, district, school, year)}".encode())
@@ -316,6 +321,7 @@ def county_report_context(*, district: District, year: int, profile_name: str) -
         "county_verdict": outcome.passes,
         "approvals": approval_record(events, names),
         "generated_at": timezone.localtime().strftime("%Y-%m-%d %H:%M"),
+        "rectification": planner_selectors.appendix(district, year, profile_name),
         **issuing_block(district),
     }
 

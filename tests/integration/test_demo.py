@@ -226,3 +226,15 @@ def test_demo_plan_targets_start_from_the_schools_figures_and_rise_toward_the_st
         assert abs(years[0] - actual) < 0.01, (target.name, years, actual)  # the school's own figure
         assert years[0] <= years[1] <= years[2]
         assert years[2] >= min(standard, actual * 1.05) - 0.01  # up to the standard, or above it when met
+
+
+def test_the_demo_county_history_reads_as_sentences(demo: District, client) -> None:
+    """Issue #14's check: the county's history shows no machine keys, reprs or empty markers."""
+    client.force_login(User.objects.get(username="bureau"))
+    url = reverse("audit:district_history", args=[demo.code])
+    first = client.get(url)
+    pages = first.context["page"].paginator.num_pages
+    for number in range(1, pages + 1):
+        body = client.get(url, {"page": number}).content.decode()
+        for word in ("target_save", "goal_save", "progress_approve", "direction:", "None →", "{}", "None"):
+            assert word not in body, (number, word)
