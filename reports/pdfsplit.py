@@ -80,7 +80,7 @@ def cores_idle() -> bool:
     wait for each other once) and finish no sooner, so the worker renders one document.
     """
     limit = getattr(settings, "REPORT_SPLIT_LOAD", None)
-    limit = float(limit) if limit is not None else float(os.cpu_count() or 1)
+    limit = float(limit) if limit is not None else float(len(os.sched_getaffinity(0)))  # cores it may use
     return limit <= 0 or os.getloadavg()[0] < limit
 
 
