@@ -8,6 +8,7 @@ action; principals see no county page).
 from __future__ import annotations
 
 import json
+from functools import partial
 from typing import Any
 
 from django.contrib import messages
@@ -15,6 +16,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -22,6 +24,7 @@ from assessment import selectors, services
 from assessment.forms import ChecklistDefinitionForm
 from assessment.models import ChecklistVersion, ItemEvidence
 from core import access, revisions
+from core.identity import district_versions, files_digest
 from indicators.models import RuleProfile
 from plans import files
 from schools.models import District
@@ -58,9 +61,11 @@ def overview(request: HttpRequest, district_code: str, year: int, profile: str) 
     """The four parts side by side with their verdicts, what is missing, and the open problems."""
     district: District = access.get_district_for_user(request.user, district_code)
     rule = _profile(district, profile)
-    data = selectors.overview(district, year, rule)
-    from indicators.selectors import profiles_for_district
-
+    # The judged parts are cached as rendered HTML, keyed by the stored versions of everything
+    # of the district and the shared rules (any write to what they read gives a new key), the
+    # language and the code that shapes them: the judgements are computed only on a miss.
+    data = SimpleLazyObject(lambda: selectors.overview(district, year, rule))
+    version = district_versions(district.pk, shared=True)
     return render(
         request,
         "assessment/overview.html",
@@ -68,11 +73,33 @@ def overview(request: HttpRequest, district_code: str, year: int, profile: str) 
             "district": district,
             "year": year,
             "profile": rule,
-            "profiles": profiles_for_district(district),
             "years": [year - 1, year, year + 1],
-            **data,
+            **{key: SimpleLazyObject(partial(_item, data, key)) for key in OVERVIEW_KEYS},
+            "parts_version": version,
+            # An hour: every change of the data makes a new key, so old entries are never read again
+            # and only leave memory; off PostgreSQL (no stored versions) nothing is cached.
+            "parts_seconds": 3600 if version else 0,
+            "display_version": files_digest(OVERVIEW_SOURCES)[:16],
         },
     )
+
+
+def _item(data: Any, key: str) -> Any:
+    return data[key]
+
+
+# What selectors.overview returns, and what shapes the cached parts of the overview page.
+OVERVIEW_KEYS = ("parts", "checklist", "vetoed", "verdict", "open_problems", "open_count")
+OVERVIEW_SOURCES = (
+    "templates/assessment/overview.html",
+    "assessment/selectors.py",
+    "assessment/formulas",
+    "assessment/survey/selectors.py",
+    "assessment/problems/selectors.py",
+    "core/templatetags/ui.py",
+    "core/labels.py",
+    "locale",
+)
 
 
 @login_required

@@ -211,3 +211,46 @@ def stored_versions(version_table: str, where: str, params: Sequence[Any]) -> st
         cursor.execute(sql, list(params))
         rows = sorted(tuple(row) for row in cursor.fetchall())
     return hashlib.sha256(repr(rows).encode()).hexdigest()
+
+
+def district_versions(
+    district_id: int,
+    *,
+    parts: Sequence[str] = (),
+    years: Sequence[int] = (),
+    shared: bool = False,
+) -> str | None:
+    """What a cached page fragment is keyed by: the stored versions of a district's slices.
+
+    The versions are those the report triggers keep (settings.DATA_VERSIONS_TABLE, reports'
+    InputsVersion): every write to a tracked table gives the slices it touches a new number from
+    one sequence, so the digest of the selected version rows changes with any write to the data
+    they cover and never comes back to an earlier value. `parts` limits the kinds of rows (empty:
+    all), `years` the years (empty: all; slices of no year, 0, are always included), `shared` adds
+    the shared tables' slices (rule profiles, checklists). The digest is computed by PostgreSQL in
+    one statement, so a request pays a round trip, not the rows.
+
+    None off PostgreSQL (no triggers there): the caller then does not cache.
+    """
+    if connection.vendor != "postgresql":
+        return None
+    table = connection.ops.quote_name(settings.DATA_VERSIONS_TABLE)
+    where = ["district_id = %s"]
+    params: list[Any] = [district_id]
+    if parts:
+        where.append("part = ANY(%s)")
+        params.append(list(parts))
+    if years:
+        where.append("year = ANY(%s)")
+        params.append([0, *years])
+    condition = " AND ".join(where)
+    if shared:
+        condition = f"({condition}) OR district_id = 0"
+    sql = (
+        "SELECT count(*), md5(string_agg(concat_ws(':', district_id, school_id, year, part, version), ','"  # noqa: S608
+        f" ORDER BY district_id, school_id, year, part)) FROM {table} WHERE {condition}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        count, digest = cursor.fetchone()
+    return f"{count}-{digest or ''}"

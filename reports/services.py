@@ -170,12 +170,26 @@ def reports_requeue_interrupted(*, now: datetime | None = None) -> int:
 def _enqueue(job_id: int) -> None:
     from reports.tasks import render_report
 
+    if getattr(settings, "REPORT_RENDER_IN_THREAD", False):
+        # No broker (`make run`): render beside the request, which answers at once and whose page
+        # polls the job's progress like a worker's; an interrupted render is taken up as above.
+        threading.Thread(target=_render_in_thread, args=(job_id,), name=f"report-{job_id}", daemon=True).start()
+        return
     try:
         render_report.delay(job_id)
     except Exception:
         # Broker down: say so on the page rather than leave the job queued forever.
         log.warning("could not queue report job %s", job_id, exc_info=True)
         _fail(job_id, QUEUE_FAILED)
+
+
+def _render_in_thread(job_id: int) -> None:
+    try:
+        report_render(job_id=job_id)
+    except Exception:  # the job is failed with its reason by report_render; nothing to raise to
+        log.exception("report job %s failed in its thread", job_id)
+    finally:
+        connection.close()  # this thread's own connection
 
 
 # --- render -------------------------------------------------------------------------------------

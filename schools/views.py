@@ -9,10 +9,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core import access, revisions
+from core.identity import district_versions, files_digest
 from core.years import current_school_year
 from schools import services
 from schools.fields import GROUPS, STAT_FIELD_BY_KEY, STAT_FIELDS, TYPE_SECTIONS, completeness
@@ -33,8 +35,8 @@ def home(request: HttpRequest) -> HttpResponse:
     """Send each role to where its work is."""
     user = access.acting_user(request)
     own = access.own_school(user)
-    if own is not None:
-        return redirect("schools:school_detail", code=own.code)
+    if own is not None:  # the school's own standing (plans/standing.py)
+        return redirect("plans:school_standing", code=own.code)
     districts = list(access.district_scope(user)[:2])
     if len(districts) == 1:
         return redirect("schools:school_list", district_code=districts[0].code)
@@ -49,10 +51,19 @@ def district_list(request: HttpRequest) -> HttpResponse:
     return render(request, "schools/district_list.html", {"districts": districts})
 
 
-@login_required
-def school_list(request: HttpRequest, district_code: str) -> HttpResponse:
-    district: District = access.get_district_for_user(request.user, district_code)
-    year = _year(request, default_year(district.pk))
+# What shapes the cached table of the school list (see school_list).
+LIST_SOURCES = (
+    "templates/schools/school_list.html",
+    "core/templatetags/ui.py",
+    "core/labels.py",
+    "schools/fields.py",
+    "schools/services.py",
+    "locale",
+)
+
+
+def _list_rows(district: District, year: int) -> dict[str, Any]:
+    """The school list's rows and the count of each status: read only when its table is not cached."""
     rows = []
     counts = {s.value: 0 for s in Status}
     counts["missing"] = 0
@@ -67,10 +78,31 @@ def school_list(request: HttpRequest, district_code: str) -> HttpResponse:
             }
         )
         counts[row.statistics.status if row.statistics else "missing"] += 1
+    return {"rows": rows, "counts": counts}
+
+
+@login_required
+def school_list(request: HttpRequest, district_code: str) -> HttpResponse:
+    district: District = access.get_district_for_user(request.user, district_code)
+    try:
+        year = int(request.GET.get("year", ""))
+    except ValueError:
+        year = default_year(district.pk)  # read only when the address names no year
     years = sorted(
-        set(AnnualStatistics.objects.filter(school__district=district).values_list("year", flat=True)) | {year},
+        set(
+            AnnualStatistics.objects.filter(school__district=district)
+            .order_by()
+            .values_list("year", flat=True)
+            .distinct()
+        )
+        | {year},
         reverse=True,
     )
+    # The table is cached as rendered HTML, keyed by the stored versions of the district's schools,
+    # their versions and this year's statistics (any write to them gives a new key), the language,
+    # the user's right to manage and the code that shapes it; its rows are read only on a miss.
+    data = SimpleLazyObject(lambda: _list_rows(district, year))
+    version = district_versions(district.pk, parts=("school", "version", "statistics"), years=(year,))
     return render(
         request,
         "schools/school_list.html",
@@ -78,9 +110,14 @@ def school_list(request: HttpRequest, district_code: str) -> HttpResponse:
             "district": district,
             "year": year,
             "years": years,
-            "rows": rows,
-            "counts": counts,
+            "rows": SimpleLazyObject(lambda: data["rows"]),
+            "counts": SimpleLazyObject(lambda: data["counts"]),
             "can_manage": access.can(request.user, "manage", district),
+            "table_version": version,
+            # An hour: every change of the data makes a new key, so old entries are never read again
+            # and only leave memory; off PostgreSQL (no stored versions) nothing is cached.
+            "table_seconds": 3600 if version else 0,
+            "display_version": files_digest(LIST_SOURCES)[:16],
         },
     )
 
@@ -222,7 +259,7 @@ def statistics_action(request: HttpRequest, code: str, year: int, action: str) -
             messages.success(request, _("已提交,等待教育局审核"))
         elif action == "approve":
             services.statistics_approve(stats=stats, user=access.acting_user(request))
-            messages.success(request, _("已审核通过并锁定"))
+            messages.success(request, _("已审核通过并锁定;均衡状况将按新数据重新计算"))
         else:
             form = ReopenForm(request.POST)
             reason = form.data.get("reason", "")
