@@ -102,6 +102,7 @@ def _child(url: str, *args: str) -> dict[str, Any]:
         SECRET_KEY="bench-only-secret-key-not-for-production",  # noqa: S106 - a throwaway database
         LOG_LEVEL="WARNING",
         ALLOWED_HOSTS="testserver,127.0.0.1,localhost",  # the reuse row goes through the test client
+        REPORT_RENDER_IN_THREAD="false",  # no broker: the reuse row's first request renders inline, as a worker
         MEDIA_ROOT=str(Path(os.environ.get("BENCH_REPORT_MEDIA", "/tmp/balance-bench-report-media"))),  # noqa: S108
     )
     cmd = [sys.executable, "-m", "bench", "report", "--child", *args]

@@ -122,6 +122,10 @@ class _ThreadAssets:
 
 
 _local = threading.local()
+# Held by every thread while WeasyPrint (Pango, fontconfig) works in this process, and by
+# reports.pdfsplit while it forks: a fork copies only the forking thread, so no other thread may
+# be inside those libraries, holding their locks, at that moment.
+RENDER_LOCK = threading.RLock()
 
 
 def thread_assets() -> _ThreadAssets:
@@ -251,12 +255,12 @@ def html_to_pdf(html: str, *, progress: Callable[[int], None] | None = None, exp
     if handler is not None:
         PROGRESS_LOGGER.addHandler(handler)
     try:
-        with fewer_gc_passes():
+        with RENDER_LOCK, fewer_gc_passes():
             document = HTML(string=html, base_url=static_base_url(), url_fetcher=assets.fetcher).render(
                 stylesheets=[assets.stylesheet], font_config=assets.font_config
             )
             data = document.write_pdf()
-        remember_fonts(document)
+            remember_fonts(document)
     finally:
         if handler is not None:
             PROGRESS_LOGGER.removeHandler(handler)

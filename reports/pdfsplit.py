@@ -59,7 +59,6 @@ PX_TO_PT = 0.75
 
 _hook = threading.local()
 _margin_lock = threading.Lock()
-_fork_lock = threading.Lock()  # one thread forks at a time (a fork copies only the forking thread)
 
 
 class SplitError(RuntimeError):
@@ -81,7 +80,7 @@ def cores_idle() -> bool:
     wait for each other once) and finish no sooner, so the worker renders one document.
     """
     limit = getattr(settings, "REPORT_SPLIT_LOAD", None)
-    limit = float(limit) if limit is not None else float(os.cpu_count() or 1)
+    limit = float(limit) if limit is not None else float(len(os.sched_getaffinity(0)))  # cores it may use
     return limit <= 0 or os.getloadavg()[0] < limit
 
 
@@ -176,15 +175,17 @@ def _render_part(
     *,
     extra_css: bool = False,
     drop_links: frozenset[str] = frozenset(),
+    forked: bool = False,
 ) -> Part:
-    """Lay out, number (through `numbering`) and draw one part with this thread's assets."""
+    """Lay out, number (through `numbering`) and draw one part with this thread's assets (in a
+    part's process, `forked`: its only thread, so without the render lock the fork copied held)."""
     from weasyprint import HTML
 
     assets = pdf.thread_assets()
     _install_hook()
     _hook.callback = numbering
     try:
-        with pdf.fewer_gc_passes():
+        with contextlib.nullcontext() if forked else pdf.RENDER_LOCK, pdf.fewer_gc_passes():
             stylesheets = [assets.stylesheet, assets.toc_stylesheet] if extra_css else [assets.stylesheet]
             document = HTML(string=html, base_url=pdf.static_base_url(), url_fetcher=assets.fetcher).render(
                 stylesheets=stylesheets, font_config=assets.font_config
@@ -217,7 +218,7 @@ def _child(conn: Connection, html: str) -> NoReturn:
         return int(offset), int(total)
 
     try:
-        part = _render_part(html, numbering)
+        part = _render_part(html, numbering, forked=True)
         conn.send(("done", part))
     except BaseException:  # told to the parent, which renders the whole document instead
         with contextlib.suppress(Exception):  # else the parent notices the silence and falls back
@@ -304,10 +305,10 @@ def _render_parallel(documents: list[str], progress: Callable[[int], None] | Non
     fetched_before, refused_before = len(assets.fetcher.fetched), len(assets.fetcher.refused)
     children: list[_Child] = []
     try:
-        with _fork_lock:
+        with pdf.RENDER_LOCK:
             children = [_fork(document) for document in documents[1:]]
         # While they lay out: part 0 with placeholder numbers, for its page count.
-        with pdf.fewer_gc_passes():
+        with pdf.RENDER_LOCK, pdf.fewer_gc_passes():
             first = HTML(
                 string=_toc_html(documents[0], None), base_url=pdf.static_base_url(), url_fetcher=assets.fetcher
             ).render(stylesheets=[assets.stylesheet, assets.toc_stylesheet], font_config=assets.font_config)
