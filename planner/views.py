@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from core import access, revisions
 from indicators import selectors
@@ -23,6 +24,7 @@ from planner.labels import BINDING_LABELS, LEVEL_LABELS, kind_label
 from planner.models import AdoptedPlan, UnitCost
 from planner.schedule import schedule_plan
 from plans.models import CountyPlan
+from plans.services.plan import current_plan
 from scenarios.services import scenario_create
 from schools.models import District
 from schools.selectors import default_year
@@ -242,3 +244,30 @@ def unit_costs_page(request: HttpRequest, district_code: str) -> HttpResponse:
     }
     status = 400 if errors else 200
     return render(request, "planner/unit_costs.html", context, status=status)
+
+
+@require_POST
+@login_required
+def school_targets(request: HttpRequest, school_code: str) -> HttpResponse:
+    """A principal takes the school's part of the district's newest adopted plan into the school's
+    three-year plan (as targets of a goal 达标整改); then the plan's editor opens."""
+    school = access.get_school_for_user(request.user, school_code, "edit_plan")
+    adopted = AdoptedPlan.objects.filter(district=school.district).first()
+    try:
+        if adopted is None:
+            raise ValidationError(_("该学年尚未采纳整改方案"))
+        school_plan = current_plan(school, adopted.start_year)
+        if school_plan is None:
+            raise ValidationError(_("请先建立本校 %(y)s 年起的三年规划") % {"y": adopted.start_year})
+        n = adoption.school_targets_from_schedule(
+            school_plan=school_plan,
+            adopted=adopted,
+            profile=services.profile_for(school.district, adopted.profile_name),
+            user=request.user,
+        )
+    except ValidationError as e:
+        for message in e.messages:
+            messages.error(request, message)
+        return redirect("plans:plan_list")
+    messages.success(request, _("已将本校的 %(n)s 项规划目标加入学校三年规划") % {"n": n})
+    return redirect("plans:plan_edit", school_plan.pk)
