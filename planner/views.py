@@ -20,7 +20,7 @@ from indicators import selectors
 from indicators.selectors import county_inputs
 from planner import adoption, files, services
 from planner.costs import COST_KEYS, COST_LABELS
-from planner.labels import BINDING_LABELS, LEVEL_LABELS, kind_label
+from planner.labels import BINDING_LABELS, LEVEL_LABELS, kind_label, unit_label
 from planner.models import AdoptedPlan, UnitCost
 from planner.schedule import schedule_plan
 from plans.models import CountyPlan
@@ -69,6 +69,7 @@ def _rows(content: dict[str, Any]) -> list[dict[str, Any]]:
         {
             **a,
             "what": kind_label(a["kind"]),
+            "unit_label": unit_label(a["unit"]),
             "level_label": str(LEVEL_LABELS.get(a.get("level") or "", "")),
         }
         for a in content.get("actions", [])
@@ -186,14 +187,21 @@ def planner_page(request: HttpRequest, district_code: str) -> HttpResponse:
 
 @login_required
 def planner_export(request: HttpRequest, district_code: str) -> HttpResponse:
-    """The adopted plan of the district-year as XLSX (anyone who may see the district)."""
+    """The adopted plan of the district-year as XLSX, else the planner's plan as it is now (anyone
+    who may see the district)."""
     district: District = access.get_district_for_user(request.user, district_code)
     year, profile_name, profiles = _choices(request, district)
     adopted = AdoptedPlan.objects.filter(district=district, year=year, profile_name=profile_name).first()
-    if adopted is None:
-        raise Http404(_("该学年尚未采纳整改方案"))
+    if adopted is not None:
+        content = adopted.content
+    else:  # nothing adopted yet: the plan as the planner finds it now (no budgets)
+        start_year = year + 1
+        try:
+            content = _run(district, year, profile_name, start_year, [None] * PLAN_YEARS)["content"]
+        except ValidationError as e:
+            raise Http404(" ".join(e.messages)) from e
     label = next((p.label for p in profiles if p.name == profile_name), profile_name)
-    body = files.plan_xlsx(adopted.content, district_name=district.name, year=year, profile_label=label)
+    body = files.plan_xlsx(content, district_name=district.name, year=year, profile_label=label)
     response = HttpResponse(body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="plan-{district.code}-{year}-{profile_name}.xlsx"'
     return response

@@ -158,7 +158,7 @@ def test_bureau_runs_adopts_exports_and_sets_the_county_targets(
     reader = login(inspector)
     assert reader.get(page + f"?year={YEAR}&profile=quality-2017").status_code == 200
     assert reader.post(page, {"year": YEAR, "profile": "quality-2017", "action": "run"}).status_code == 403
-    assert reader.get(f"/api/v1/planner/{county.code}/?year={YEAR}").status_code == 200
+    assert reader.get(f"/api/v1/planner/{county.code}/?year={YEAR}").json()["plan"]["passes"] is True
     assert reader.post(f"/api/v1/planner/{county.code}/run/", {"year": YEAR}).status_code == 403
     stranger = login(other_bureau_user)
     assert stranger.get(page).status_code == 404
@@ -228,3 +228,23 @@ def test_a_school_plan_takes_its_part_of_the_schedule_as_targets(
     assert mm.level == "junior" and mm.values[str(YEAR + 1)] >= 2.4
     # Indicators the plan leaves alone are no targets (2017 has 7; the school misses 3).
     assert len(keys) < 7
+
+
+def test_the_page_in_english_shows_no_chinese_but_names(county: District, bureau_user: User) -> None:
+    import re
+
+    client = login(bureau_user)
+    client.cookies["django_language"] = "en"
+    page = f"/districts/{county.code}/planner/"
+    response = client.post(page, {"year": YEAR, "profile": "quality-2017", "start_year": YEAR + 1, "action": "run"})
+    html = response.content.decode()
+    assert "Find the cheapest plan" in html and "Plan cost" in html
+    names = [county.name, *(r.school_name for r in county_inputs([county.pk], YEAR)[county.pk].records)]
+    for name in names:
+        html = html.replace(name, "")
+    body = html.split("<main", 1)[-1]
+    # Names aside, the body shows no Chinese (rule-profile labels are data shown through |tr).
+    chinese = set(re.findall(r"[\u4e00-\u9fff]+", body))
+    assert not chinese, chinese
+    costs = client.get(f"/districts/{county.code}/planner/costs/").content.decode()
+    assert "Teaching rooms (yuan/m²)" in costs
