@@ -76,7 +76,9 @@ def overview(request: HttpRequest, district_code: str, year: int, profile: str) 
             "years": [year - 1, year, year + 1],
             **{key: SimpleLazyObject(partial(_item, data, key)) for key in OVERVIEW_KEYS},
             "parts_version": version,
-            "parts_seconds": 24 * 3600 if version else 0,  # off PostgreSQL, not cached
+            # An hour: every change of the data makes a new key, so old entries are never read again
+            # and only leave memory; off PostgreSQL (no stored versions) nothing is cached.
+            "parts_seconds": 3600 if version else 0,
             "display_version": files_digest(OVERVIEW_SOURCES)[:16],
         },
     )

@@ -214,6 +214,11 @@ REPORT_HEARTBEAT_SECONDS = envint("REPORT_HEARTBEAT_SECONDS", 5)
 REPORT_HEARTBEAT_STALE_SECONDS = envint("REPORT_HEARTBEAT_STALE_SECONDS", 30)
 # Days a superseded report keeps its file (the newest of each report is always kept).
 REPORT_KEEP_DAYS = envint("REPORT_KEEP_DAYS", 30)
+# Processes that render the county report's parts at once (reports.pdfsplit); 1: one document.
+# The parts render at once only while the load average is below REPORT_SPLIT_LOAD (default: the
+# number of cores; 0: always), as busy cores would only be shared.
+REPORT_RENDER_PROCESSES = envint("REPORT_RENDER_PROCESSES", 4)
+REPORT_SPLIT_LOAD = float(os.environ["REPORT_SPLIT_LOAD"]) if os.environ.get("REPORT_SPLIT_LOAD") else None
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -243,6 +248,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "StatisticsStatusEnum": "schools.models.Status",
         "ReviewStatusEnum": "plans.models.ReviewStatus",
+        "ReportKindEnum": "reports.models.ReportKind",
+        "ScenarioEditKindEnum": "scenarios.edits.KINDS",
     },
 }
 

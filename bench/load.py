@@ -41,6 +41,7 @@ import os
 import random
 import re
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -49,7 +50,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -333,6 +334,35 @@ def gunicorn(url: str, workers: int, threads: int, workdir: Path, **env: str) ->
         _stop(proc)
 
 
+@contextmanager
+def private_redis(workdir: Path) -> Iterator[tuple[str, int] | None]:
+    """A Redis of the bench's own for the application's cache, as production runs one beside gunicorn
+    (docker-compose.yml): redis-server on a free port of 127.0.0.1, nothing written to disk, stopped
+    at the end. Yields (REDIS_URL, pid), or None when redis-server is not installed."""
+    exe = shutil.which("redis-server")
+    if exe is None:
+        yield None
+        return
+    port = _free_port()
+    cmd = [exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+    cmd += ["--dir", str(workdir), "--maxmemory", "256mb", "--maxmemory-policy", "allkeys-lru"]
+    with (workdir / "redis.log").open("wb") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            with suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
+                sock.sendall(b"PING\r\n")
+                if sock.recv(16).startswith(b"+PONG"):
+                    break
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"redis-server did not start on 127.0.0.1:{port}")
+            time.sleep(0.1)
+        yield f"redis://127.0.0.1:{port}/0", proc.pid
+    finally:
+        _stop(proc)
+
+
 # --- CPU accounting from /proc (Linux; "—" elsewhere) ----------------------------------------
 
 
@@ -347,14 +377,15 @@ def _proc_stat(pid: int) -> tuple[int, float] | None:
 
 class CpuMeter:
     """CPU seconds over a window of gunicorn (master and workers), of the bench database's PostgreSQL
-    backends, of this process (the load generator) and of the whole machine, from /proc.
+    backends, of the bench's Redis (when it runs one), of this process (the load generator) and of the
+    whole machine, from /proc.
 
     Processes are sampled every second, so a backend that ends during the window (Django closes its
     connections after DB_CONN_MAX_AGE) still counts up to its last sample.
     """
 
-    def __init__(self, master: int, database: str) -> None:
-        self.master, self.database = master, database
+    def __init__(self, master: int, database: str, redis: int | None = None) -> None:
+        self.master, self.database, self.redis = master, database, redis
         self.first: dict[tuple[str, int], float] = {}
         self.last: dict[tuple[str, int], float] = {}
         self.done = threading.Event()
@@ -372,6 +403,9 @@ class CpuMeter:
                 continue
             if pid == self.master or stat[0] == self.master:
                 out["server", pid] = stat[1]
+                continue
+            if pid == self.redis:
+                out["redis", pid] = stat[1]
                 continue
             try:
                 cmdline = (entry / "cmdline").read_bytes()
@@ -395,7 +429,7 @@ class CpuMeter:
         self.done.set()
         self.thread.join()
         self.last.update(self._sample())
-        used = {"server": 0.0, "db": 0.0}
+        used = {"server": 0.0, "db": 0.0, "redis": 0.0}
         for key, seconds in self.last.items():
             used[key[0]] += seconds - self.first.get(key, 0.0)
         used["client"] = time.process_time() - self.client
@@ -573,7 +607,16 @@ def _smoke(pool: Any, auth: Auth, site: Site) -> None:
             raise RuntimeError(f"{endpoint} {path}: the login page, not the page")
 
 
-def run_load(server: Server, password: str, site: Site, users: int, duration: float, warmup: float, think: float):
+def run_load(
+    server: Server,
+    password: str,
+    site: Site,
+    users: int,
+    duration: float,
+    warmup: float,
+    think: float,
+    redis: int | None = None,
+):
     import urllib3
 
     pool = urllib3.HTTPConnectionPool("127.0.0.1", server.port, maxsize=1, retries=False, timeout=REQUEST_TIMEOUT)
@@ -591,7 +634,7 @@ def run_load(server: Server, password: str, site: Site, users: int, duration: fl
     for t in threads:
         t.start()
     time.sleep(max(0.0, start - time.perf_counter()))
-    meter = CpuMeter(server.proc.pid, _db_name())
+    meter = CpuMeter(server.proc.pid, _db_name(), redis)
     meter.start()
     for t in threads:
         t.join(timeout=max(0.0, deadline - time.perf_counter()) + REQUEST_TIMEOUT + 10)
@@ -693,6 +736,11 @@ def main(argv: list[str]) -> int:
         action="store_true",
         help='print as the last line {"p50_ms", "p95_ms", "errors", "requests", "cpu_ms_per_request"}',
     )
+    parser.add_argument(
+        "--no-redis",
+        action="store_true",
+        help="no Redis: each gunicorn worker caches in its own memory (default: a private redis-server)",
+    )
     parser.add_argument("--keep-db", action="store_true", help="keep the bench database at the end")
     parser.add_argument("--reuse-db", action="store_true", help="reuse a kept database and the data already in it")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
@@ -721,6 +769,11 @@ def main(argv: list[str]) -> int:
     return status
 
 
+def _cache_env(redis: tuple[str, int] | None) -> dict[str, str]:
+    """The server's cache: the bench's Redis, or (None) each worker's memory."""
+    return {"REDIS_URL": redis[0]} if redis else {}
+
+
 def _main(
     args: argparse.Namespace, configs: list[tuple[int, int]], url: str, name: str, password: str
 ) -> tuple[int, dict[str, Any]]:
@@ -744,15 +797,31 @@ def _main(
         summary = []
         with tempfile.TemporaryDirectory(prefix="bench-load-") as workdir:
             for workers, threads in configs:
-                with gunicorn(url, workers, threads, Path(workdir)) as server:
+                cache: Any = nullcontext(None) if args.no_redis else private_redis(Path(workdir))
+                with cache as redis, gunicorn(url, workers, threads, Path(workdir), **_cache_env(redis)) as server:
                     print(
                         f"  gunicorn {server.config} on 127.0.0.1:{server.port}, DEBUG=false;"
                         f" {args.users} users, {args.warmup:g} s warm-up + {args.duration:g} s measured,"
                         f" think time {args.think:g} s ..."
                     )
+                    print(
+                        f"  cache: a Redis of the bench's own ({redis[0]}), shared by the workers as in production"
+                        if redis
+                        else "  cache: each worker's own memory (no REDIS_URL"
+                        + (", --no-redis)" if args.no_redis else "; redis-server is not installed)")
+                    )
                     sys.stdout.flush()
                     load_run = os.getloadavg()[0]
-                    samples, cpu = run_load(server, password, site, args.users, args.duration, args.warmup, args.think)
+                    samples, cpu = run_load(
+                        server,
+                        password,
+                        site,
+                        args.users,
+                        args.duration,
+                        args.warmup,
+                        args.think,
+                        redis[1] if redis else None,
+                    )
                     tail = server.log_tail()
                 total = print_table(
                     samples,
@@ -767,11 +836,12 @@ def _main(
                     f" overall p95 {total['p95']:.1f} ms ≤ {P95_TARGET_MS:.0f} ms: {'PASS' if p95_ok else 'FAIL'}"
                 )
                 cores = os.cpu_count() or 1
-                other = cpu["machine"] - cpu["server"] - cpu["db"] - cpu["client"]
+                other = cpu["machine"] - cpu["server"] - cpu["db"] - cpu["redis"] - cpu["client"]
                 print(
                     f"CPU over the measured {args.duration:g} s ({cores} cores = {cores * args.duration:g} core-s):"
                     f" gunicorn {cpu['server']:.1f} s ({cpu['server'] / max(1, total['requests']) * 1000:.1f} ms a"
-                    f" request), PostgreSQL {cpu['db']:.1f} s, load generator {cpu['client']:.1f} s (this process,"
+                    f" request), PostgreSQL {cpu['db']:.1f} s, Redis {cpu['redis']:.1f} s,"
+                    f" load generator {cpu['client']:.1f} s (this process,"
                     f" on the same cores), other processes {max(0.0, other):.1f} s; load average {load_run:.2f}"
                     " at the start"
                 )

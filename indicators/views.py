@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from datetime import timedelta
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -11,6 +13,7 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
@@ -21,6 +24,7 @@ from django.views.decorators.http import require_POST
 from core import access
 from core.identity import files_digest
 from indicators import presentation, selectors, services
+from indicators.chart_data import lines_spec
 from indicators.charts import trend_lines
 from indicators.forms import DistrictProfilesForm, ProfileCreateForm, ProfileDefinitionForm
 from indicators.models import BalanceResult, RuleProfile
@@ -35,6 +39,9 @@ def balance_home(request: HttpRequest, district_code: str) -> HttpResponse:
     if current is None:
         raise Http404(_("尚未配置评估规则"))
     return redirect("indicators:balance_page", district.code, default_year(district.pk), current.name)
+
+
+RECENT_RECOMPUTE = timedelta(minutes=15)
 
 
 @login_required
@@ -59,6 +66,12 @@ def balance_page(request: HttpRequest, district_code: str, year: int, profile: s
         "state": state,
         "can_recompute": access.can(request.user, "manage", district),
         "can_scenarios": access.can(request.user, "view_scenarios", district),
+        # A recompute after a change in the last quarter of an hour is said at the top of the page.
+        "recently_recomputed": state is not None
+        and not state.stale
+        and state.computed_at is not None
+        and state.requested_at is not None
+        and timezone.now() - state.computed_at < RECENT_RECOMPUTE,
     }
     if result is not None:
         outcome = result.outcome
@@ -93,6 +106,7 @@ DISPLAY_SOURCES = (
     "templates/indicators/balance_page.html",
     "indicators/presentation.py",
     "indicators/charts.py",
+    "indicators/chart_data.py",
     "locale",
 )
 
@@ -101,19 +115,19 @@ def display_version() -> str:
     return files_digest(DISPLAY_SOURCES)[:16]
 
 
-def _cached_trends(history: list[BalanceResult]) -> list[dict[str, str]]:
+def _cached_trends(history: list[BalanceResult]) -> list[dict[str, Any]]:
     """The trend charts, cached by the ids of the results they are drawn from."""
     ids = ",".join(str(r.pk) for r in history)
     key = f"balance-trends:{display_version()}:{get_language()}:{ids}"
 
-    def draw() -> list[dict[str, str]]:
-        return [{"label": t["label"], "svg": str(t["svg"])} for t in _trends(history)]
+    def draw() -> list[dict[str, Any]]:
+        return [{**t, "svg": str(t["svg"])} for t in _trends(history)]
 
-    charts: list[dict[str, str]] = cache.get_or_set(key, draw, timeout=24 * 3600) or []
-    return [{"label": c["label"], "svg": mark_safe(c["svg"])} for c in charts]  # noqa: S308 - drawn by charts.py
+    charts: list[dict[str, Any]] = cache.get_or_set(key, draw, timeout=24 * 3600) or []
+    return [{**c, "svg": mark_safe(c["svg"])} for c in charts]  # noqa: S308 - drawn by charts.py
 
 
-def _trends(history: list[BalanceResult]) -> list[dict[str, str]]:
+def _trends(history: list[BalanceResult]) -> list[dict[str, Any]]:
     if len(history) < 2:
         return []
     years = [r.year for r in history]
@@ -129,7 +143,8 @@ def _trends(history: list[BalanceResult]) -> list[dict[str, str]]:
                 threshold = ind.threshold if ind.threshold is not None else threshold
         if series:
             svg = trend_lines(years, list(series.items()), threshold=threshold)
-            out.append({"label": label, "svg": mark_safe(svg)})  # noqa: S308 - escaped in charts.py
+            spec = lines_spec(years, list(series.items()), axis=_("差异系数"), threshold=threshold)
+            out.append({"level": level, "label": label, "svg": mark_safe(svg), "spec": spec})  # noqa: S308 - escaped in charts.py
     return out
 
 

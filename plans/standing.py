@@ -84,6 +84,7 @@ class SchoolStanding:
     units: list[UnitStanding] = field(default_factory=list)
     statistics: AnnualStatistics | None = None
     dues: list[Due] = field(default_factory=list)
+    rule_text: str = ""
 
     @property
     def passes(self) -> bool | None:
@@ -129,6 +130,22 @@ def _unit_standing(outcome: BalanceOutcome, unit: UnitOutcome, school_code: str)
         passes=unit.passes,
         rows=rows,
     )
+
+
+def school_rule_text(outcome: BalanceOutcome) -> str:
+    """The profile's school rule in words, in the active language ("7 项指标中至少 6 项达到标准…")."""
+    count = sum(1 for r in outcome.rules if any(v is not None for v in r.standards.values()))
+    if not count:
+        return _("本规则不设学校标准")
+    rule = outcome.profile.school_rule
+    parts = []
+    if rule.min_met is not None:
+        parts.append(_("%(n)s 项指标中至少 %(m)s 项达到标准") % {"n": count, "m": rule.min_met})
+    if rule.max_failing is not None:
+        parts.append(_("未达到标准的不超过 %(k)s 项") % {"k": rule.max_failing})
+    if rule.floor_ratio is not None:
+        parts.append(_("其余项不低于标准的 %(p)s%%") % {"p": f"{rule.floor_ratio * 100:g}"})
+    return _("学校达标规则:%(rule)s。") % {"rule": _(",").join(parts)}
 
 
 def _latest_result(school: School, profile: RuleProfile, this_year: int) -> BalanceResult | None:
@@ -194,6 +211,7 @@ def school_standing(school: School) -> SchoolStanding:
     if result is not None:
         outcome = result.outcome
         standing.units = [_unit_standing(outcome, unit, school.code) for unit in outcome.units_of(school.code)]
+        standing.rule_text = school_rule_text(outcome)
     standing.statistics = AnnualStatistics.objects.filter(school=school, year=this_year).first()
     standing.dues = [_statistics_due(school, this_year, standing.statistics), *_progress_dues(school, this_year)]
     return standing

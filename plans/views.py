@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from core import access, revisions
 from core.years import current_school_year
+from indicators.chart_data import lines_spec
 from indicators.charts import trend_lines
 from plans import files, selectors, services
 from plans.forms import EvidenceForm, GoalForm, PlanCreateForm, SectionsForm, TargetForm
@@ -114,15 +115,13 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
         goal.pinned = pinned.get(f"goal:{goal.pk}", [])  # type: ignore[attr-defined]
     for row in rows:
         row.pinned = pinned.get(f"target:{row.target.pk}", [])  # type: ignore[attr-defined]
-    chart = None
+    chart = chart_spec = None
     reported = [r for r in rows if any(c["achievement"] is not None for c in r.cells)]
     if reported:
-        chart = mark_safe(  # noqa: S308 - drawn by indicators.charts, text escaped there
-            trend_lines(
-                plan.years,
-                [(r.target.name, [c["achievement"] for c in r.cells]) for r in reported[:8]],
-                threshold=100.0,
-            )
+        series = [(r.target.name, [c["achievement"] for c in r.cells]) for r in reported[:8]]
+        chart = mark_safe(trend_lines(plan.years, series, threshold=100.0, axis="目标完成度(%)"))  # noqa: S308
+        chart_spec = lines_spec(
+            plan.years, series, axis=_("目标完成度"), threshold=100.0, unit="%", digits=1, threshold_label=_("达成")
         )
     versions = list(SchoolPlan.objects.filter(school=school, start_year=plan.start_year).order_by("version"))
     diff = services.plan_diff(plan.previous, plan) if plan.previous else []
@@ -141,6 +140,7 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 (f, services.section_label(f), getattr(plan, f), pinned.get(f"section:{f}", [])) for f in SECTION_FIELDS
             ],
             "chart": chart,
+            "chart_spec": chart_spec,
             "versions": versions,
             "diff": diff,
             "years": [(y, reports.get(y)) for y in plan.years],

@@ -51,6 +51,7 @@ REPORT_SOURCES = (
     "reports/sections.py",
     "reports/xlsx.py",
     "reports/pdf.py",
+    "reports/pdfsplit.py",
 )
 
 

@@ -40,7 +40,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from reports import pdf, selectors, xlsx
+from reports import pdf, pdfsplit, selectors, xlsx
 from reports.models import ACTIVE_STATUSES, JobStatus, ReportFormat, ReportJob, ReportKind
 from schools.models import District, School
 
@@ -223,7 +223,11 @@ def render_document(
         if kind == ReportKind.SCHOOL:
             return xlsx.school_workbook(context), None
         return xlsx.county_workbook(context), None
-    rendered = pdf.render_pdf(TEMPLATES[ReportKind(kind)], context, progress=progress, expected_pages=expected_pages)
+    html = pdf.render_html(TEMPLATES[ReportKind(kind)], context)
+    if progress:
+        progress(30)
+    # The county report's parts render at once in forked processes (reports.pdfsplit).
+    rendered = pdfsplit.render_split(html, progress=progress, expected_pages=expected_pages)
     return rendered.data, rendered.pages
 
 

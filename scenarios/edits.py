@@ -96,6 +96,9 @@ NO_RECEIVER = _("教学点 %(school)s 没有所属学校,请指定接收学生�
 RECEIVER_NOT_PRIMARY = _("接收学校 %(school)s 没有小学学段")
 POINT_CLOSED = _("教学点 %(school)s 已没有学生,无需再撤并")
 NOTHING_TO_UNDO = _("%(school)s 的%(label)s没有修改,无需恢复")
+TOO_LARGE = _("数值过大(不能超过 %(limit)s)")
+# No statistics figure comes near this (a county's equipment is worth well under 10¹¹ 元).
+MAX_FIGURE: Final = 1e12
 
 
 @dataclass(frozen=True)
@@ -170,6 +173,8 @@ class Draft:
         return self.changed[key] if key in self.changed else self.original(code, field)
 
     def put(self, code: str, field: str, value: float | None) -> None:
+        if value is not None and not (abs(value) <= MAX_FIGURE):  # also NaN and ±inf
+            raise ValidationError(TOO_LARGE % {"limit": f"{MAX_FIGURE:,.0f}"}, code="too_large")
         self.changed[(code, field)] = value
 
     def add(self, code: str, field: str, amount: float) -> None:
@@ -211,8 +216,10 @@ def _teaches(record: SchoolRecord, level: str) -> bool:
 
 
 def _positive(amount: float | None) -> float:
-    if amount is None or amount <= 0:
+    if amount is None or not amount > 0:  # also NaN
         raise ValidationError(NOT_POSITIVE, code="not_positive")
+    if not amount <= MAX_FIGURE:
+        raise ValidationError(TOO_LARGE % {"limit": f"{MAX_FIGURE:,.0f}"}, code="too_large")
     return amount
 
 
@@ -349,7 +356,7 @@ def _set(draft: Draft, edit: Edit) -> None:
     draft.school(edit.school_code)
     if edit.field not in STAT_KEYS:
         raise ValidationError(UNKNOWN_FIELD % {"field": edit.field or "—"}, code="field")
-    if edit.amount is None:
+    if edit.amount is None or edit.amount != edit.amount:
         raise ValidationError(NOT_A_NUMBER, code="number")
     if edit.amount < 0:
         raise ValidationError(NEGATIVE, code="negative")

@@ -9,10 +9,16 @@ page's figures and wording.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
+from html import escape
 from typing import Any
 
-from indicators.presentation import LEVEL_LABELS, gap_text, reason_text, short_label
-from indicators.results import BalanceOutcome, UnitOutcome
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+
+from core.templatetags.ui import num, verdict
+from indicators.presentation import LEVEL_LABELS, reason_text, short_label
+from indicators.results import BalanceOutcome, GapFigure, UnitOutcome
 from scenarios.edits import field_label
 from scenarios.selectors import Evaluated
 from schools.fields import STAT_FIELD_BY_KEY
@@ -83,11 +89,10 @@ class UnitRow:
     touched: bool  # the scenario changes this school's figures
     base: UnitOutcome
     scenario: UnitOutcome
-    base_gaps: list[str]
     scenario_gaps: list[str]
     reason: str  # why the unit is out of the calculation in the scenario ("" when in)
 
-    @property
+    @cached_property
     def changed(self) -> bool:
         b, s = self.base, self.scenario
         return (b.included, b.students, b.met, b.passes, dict(b.values)) != (
@@ -200,8 +205,36 @@ def _change_rows(changes: Any, names: dict[str, str]) -> list[ChangeRow]:
     return rows
 
 
+class GapWords:
+    """`indicators.presentation.gap_text` with its translations looked up once per rule and unit,
+    not once per gap: the same words (a test holds the two together) for the hundreds of gaps of
+    a county, in the language active when it is made."""
+
+    def __init__(self) -> None:
+        self.missing = _("%(label)s未填报")
+        self.yuan = _("需增加%(label)s ¥%(amount)s")
+        self.other = _("需增加%(label)s %(amount)s %(unit)s")
+        self.words: dict[str, str] = {}
+
+    def _word(self, text: str) -> str:
+        found = self.words.get(text)
+        if found is None:
+            found = self.words[text] = _(text) if text else text
+        return found
+
+    def __call__(self, gap: GapFigure) -> str:
+        label = self._word(gap.rule.gap_label or gap.rule.label)
+        if gap.shortfall is None:
+            return self.missing % {"label": label}
+        amount = f"{int(gap.shortfall):,}"
+        if gap.unit == "元":
+            return self.yuan % {"label": label, "amount": amount}
+        return self.other % {"label": label, "amount": amount, "unit": self._word(gap.unit)}
+
+
 def compare(evaluated: Evaluated) -> Comparison:
     base, scenario = evaluated.base, evaluated.outcome
+    gap_words = GapWords()
     touched = {c.school_code for c in evaluated.changes}
     units = []
     paired = {(u.school_code, u.level): u for u in base.units}
@@ -216,8 +249,7 @@ def compare(evaluated: Evaluated) -> Comparison:
                 touched=unit.school_code in touched,
                 base=before,
                 scenario=unit,
-                base_gaps=[gap_text(g) for g in before.gaps.values()] if before.included else [],
-                scenario_gaps=[gap_text(g) for g in unit.gaps.values()] if unit.included else [],
+                scenario_gaps=[gap_words(g) for g in unit.gaps.values()] if unit.included else [],
                 reason="" if unit.included else reason_text(unit),
             )
         )
@@ -237,6 +269,39 @@ def compare(evaluated: Evaluated) -> Comparison:
         changes=_change_rows(evaluated.changes, names),
         stale=_change_rows(evaluated.stale, names),
     )
+
+
+def unit_table_rows(units: list[UnitRow]) -> SafeString:
+    """The rows of the page's table of units, written here rather than in the template: a county
+    of 200 schools has about 230 units, and the template engine's cost per cell would be most of
+    the time a change takes to answer. Every text that is data is escaped (html.escape)."""
+    verdicts = {value: str(verdict(value)) for value in (True, False, None)}
+    out_cell = f'<span class="sub">{escape(_("不参与计算"))}</span>'
+    touched_badge = f'<span class="badge info">{escape(_("有修改"))}</span>'
+    reason_prefix = escape(_("不参与计算:"))
+    levels = {key: escape(_(label)) for key, label in LEVEL_LABELS.items()}
+
+    def met(unit: UnitOutcome) -> str:
+        if not unit.included:
+            return "—"
+        return f"{'—' if unit.met is None else unit.met}/{'—' if unit.assessed is None else unit.assessed}"
+
+    rows = []
+    for u in units:
+        b, s = u.base, u.scenario
+        classes = " ".join(c for c in ("changed" if u.changed else "", "" if s.included else "sub") if c)
+        students = num(b.students) if b.students == s.students else f"{num(b.students)} → {num(s.students)}"
+        met_text = met(b) if b.met == s.met else f"{met(b)} → {met(s)}"
+        code = escape(u.school_code)
+        after = verdicts[s.passes] if s.included else f'<span class="sub">{reason_prefix}{escape(u.reason)}</span>'
+        gaps = "".join(f'<div class="gap">{escape(text)}</div>' for text in u.scenario_gaps)
+        rows.append(
+            f'<tr class="{classes}" id="unit-{code}-{escape(u.level)}"><td>{escape(u.school_name)}'
+            f'<div class="unit mono">{code}</div>{touched_badge if u.touched else ""}</td>'
+            f'<td>{levels.get(u.level, escape(u.level))}</td><td class="num">{students}</td><td>{met_text}</td>'
+            f"<td>{verdicts[b.passes] if b.included else out_cell}</td><td>{after}</td><td>{gaps}</td></tr>"
+        )
+    return mark_safe("\n".join(rows))  # noqa: S308 - every text that is data is escaped above
 
 
 def to_json(evaluated: Evaluated) -> dict[str, Any]:

@@ -9,7 +9,8 @@ result: no database round trip per change, nothing stored.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
@@ -64,6 +65,35 @@ class Evaluated:
     outcome: BalanceOutcome  # the county with the changes
 
 
+# The county as it is, evaluated, for the last few (district, year, rules, inputs) of this
+# process: every change to a scenario is evaluated beside the same base, so only the changed
+# county is evaluated again. The key holds every input the engine reads (not a digest), so a hit
+# is exact; any change to the data or the rules is another key.
+_BASES: OrderedDict[Hashable, BalanceOutcome] = OrderedDict()
+_BASES_KEPT = 16
+
+
+def _base_key(inputs: CountyInputs, profile: formulas.Profile, district: str, year: int) -> Hashable:
+    return (
+        district,
+        year,
+        profile,
+        tuple(
+            (
+                r.school_code,
+                r.school_name,
+                r.school_type,
+                r.ownership,
+                r.county_run,
+                r.parent_school_code,
+                inputs.provenance.get(r.school_code),
+                tuple(r.stats.items()),
+            )
+            for r in inputs.records
+        ),
+    )
+
+
 def evaluate_changes(
     inputs: CountyInputs, profile: formulas.Profile, changes: Sequence[Change], *, district: str, year: int
 ) -> Evaluated:
@@ -72,10 +102,20 @@ def evaluate_changes(
     stale = [c for c in changes if c.school_code not in known]
     resolved = Draft(inputs.records, [c for c in changes if c.school_code in known]).changes()
     changed = apply_changes(inputs.records, resolved)
-    evaluation = formulas.evaluate(formulas.school_table([inputs.records, changed]), profile)
     schools = dict(inputs.provenance)
-    base = outcome_of(evaluation, 0, district=district, year=year, schools=schools)
-    outcome = outcome_of(evaluation, 1, district=district, year=year, schools=schools)
+    key = _base_key(inputs, profile, district, year)
+    base = _BASES.get(key)
+    if base is None:
+        evaluation = formulas.evaluate(formulas.school_table([inputs.records, changed]), profile)
+        base = outcome_of(evaluation, 0, district=district, year=year, schools=schools)
+        outcome = outcome_of(evaluation, 1, district=district, year=year, schools=schools)
+        _BASES[key] = base
+        while len(_BASES) > _BASES_KEPT:
+            _BASES.popitem(last=False)
+    else:
+        _BASES.move_to_end(key)
+        evaluation = formulas.evaluate(formulas.school_table([changed]), profile)
+        outcome = outcome_of(evaluation, 0, district=district, year=year, schools=schools)
     return Evaluated(resolved, stale, base, outcome)
 
 

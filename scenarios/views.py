@@ -5,12 +5,15 @@ the bureau)."""
 
 from __future__ import annotations
 
+from html import escape
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -101,6 +104,7 @@ def scenario_detail(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("已修改方案,结果已重新计算"))
             return redirect(reverse("scenarios:detail", args=[scenario.pk]) + "#result")
     evaluated = selectors.scenario_evaluate(scenario, inputs=inputs)
+    comparison = presentation.compare(evaluated)
     schools = sorted(((r.school_code, r.school_name, r.school_type) for r in inputs.records), key=lambda s: s[0])
     return render(
         request,
@@ -108,11 +112,15 @@ def scenario_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "scenario": scenario,
             "district": district,
-            "comparison": presentation.compare(evaluated),
+            "comparison": comparison,
+            "unit_rows": presentation.unit_table_rows(comparison.units),
             "can_edit": access.can(request.user, "edit_scenarios", district),
             "errors": errors,
             "values": {str(posted.get("kind", "")): posted},
-            "schools": schools,
+            # 200 options: joined here, not by a template loop (its cost counts in each change's answer).
+            "school_options": mark_safe(  # noqa: S308 - codes and names escaped
+                "".join(f'<option value="{escape(code)}">{escape(name)}</option>' for code, name, _type in schools)
+            ),
             "points": [s for s in schools if s[2] == "teaching_point"],
             "facility_fields": [
                 (f.key, display_label(f.label), f.unit) for f in STAT_FIELDS if f.key in edits.FACILITY_KEYS

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
@@ -19,7 +19,7 @@ from core.api import request_body
 from core.years import current_school_year
 from schools import services
 from schools.fields import AREA_TYPES, OWNERSHIPS, SCHOOL_TYPES, STAT_FIELDS, STAT_KEYS
-from schools.models import AnnualStatistics, District, School, Status
+from schools.models import AnnualStatistics, District, School, SchoolVersion, Status
 from schools.selectors import version_for_year
 
 
@@ -61,7 +61,11 @@ class SchoolSerializer(serializers.Serializer[School]):
 
     def to_representation(self, school: School) -> dict[str, Any]:
         year = self.context.get("year") or current_school_year()
-        version = version_for_year(school.versions.all(), year) or version_for_year(school.versions.all(), 9999)
+        # A list prefetches every school's versions as a plain list (SchoolViewSet.get_queryset).
+        versions = getattr(school, "version_list", None)
+        if versions is None:
+            versions = list(school.versions.select_related("parent"))
+        version = version_for_year(versions, year) or version_for_year(versions, 9999)
         return {
             "school_code": school.code,
             "district_code": school.district.code,
@@ -96,7 +100,11 @@ class SchoolViewSet(viewsets.ReadOnlyModelViewSet[School]):
         return (
             access.school_scope(self.request.user)
             .select_related("district")
-            .prefetch_related("versions__parent")
+            # One query for the page's versions with their parents, kept as plain lists (to_attr):
+            # no queryset per school, as a nested prefetch would build.
+            .prefetch_related(
+                Prefetch("versions", queryset=SchoolVersion.objects.select_related("parent"), to_attr="version_list")
+            )
             .order_by("code")
         )
 

@@ -84,7 +84,10 @@ def _list_rows(district: District, year: int) -> dict[str, Any]:
 @login_required
 def school_list(request: HttpRequest, district_code: str) -> HttpResponse:
     district: District = access.get_district_for_user(request.user, district_code)
-    year = _year(request, default_year(district.pk))
+    try:
+        year = int(request.GET.get("year", ""))
+    except ValueError:
+        year = default_year(district.pk)  # read only when the address names no year
     years = sorted(
         set(
             AnnualStatistics.objects.filter(school__district=district)
@@ -111,7 +114,9 @@ def school_list(request: HttpRequest, district_code: str) -> HttpResponse:
             "counts": SimpleLazyObject(lambda: data["counts"]),
             "can_manage": access.can(request.user, "manage", district),
             "table_version": version,
-            "table_seconds": 24 * 3600 if version else 0,  # off PostgreSQL, not cached
+            # An hour: every change of the data makes a new key, so old entries are never read again
+            # and only leave memory; off PostgreSQL (no stored versions) nothing is cached.
+            "table_seconds": 3600 if version else 0,
             "display_version": files_digest(LIST_SOURCES)[:16],
         },
     )
@@ -254,7 +259,7 @@ def statistics_action(request: HttpRequest, code: str, year: int, action: str) -
             messages.success(request, _("已提交,等待教育局审核"))
         elif action == "approve":
             services.statistics_approve(stats=stats, user=access.acting_user(request))
-            messages.success(request, _("已审核通过并锁定"))
+            messages.success(request, _("已审核通过并锁定;均衡状况将按新数据重新计算"))
         else:
             form = ReopenForm(request.POST)
             reason = form.data.get("reason", "")

@@ -21,6 +21,7 @@ from assessment.survey.selectors import SurveySummary, survey_get, survey_summar
 from indicators.models import BalanceResult, RuleProfile
 from indicators.results import BalanceOutcome
 from indicators.selectors import current_profile
+from planner.adopted import AdoptedSchedule, adopted_schedule
 from plans.models import AnnualProgress, CountyPlan, ReviewStatus, SchoolPlan
 from plans.selectors import TargetRow, county_plan_board, county_plan_for, plan_target_rows, progress_overview
 from reports.content import RegistryRow
@@ -92,7 +93,8 @@ class CountyFacts:
     open_problems: list[Problem]
     closed_this_year: int
     plans: PlanProgress
-    actions_source: str = "findings"
+    # The adopted 整改方案 with its schedule, when the bureau adopted one: next year's actions follow it.
+    adopted: AdoptedSchedule | None = None
     stamp: str = ""
 
 
@@ -126,12 +128,14 @@ def county_facts(district: District, year: int, profile_name: str | None = None)
         open_problems=open_problems,
         closed_this_year=closed,
         plans=plan_progress(district, year),
+        adopted=adopted_schedule(district, year, profile.name),
     )
     facts.stamp = _stamp(
         result,
         previous,
         report_identity(district, year, profile.name),
         ",".join(f"{p.pk}:{p.updated_at.isoformat()}" for p in open_problems),
+        f"adopted:{facts.adopted.adopted_at.isoformat()}:{facts.adopted.cost_yuan}" if facts.adopted else "",
     )
     return facts
 

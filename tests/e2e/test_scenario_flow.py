@@ -126,5 +126,13 @@ def test_a_clerk_opens_a_scenario_moves_two_backbone_teachers_and_sees_the_cv_ch
     page.screenshot(path=str(screenshot_dir / "4-refused.png"), full_page=True)
     scenario.refresh_from_db()
     assert scenario.revision == 2
+
+    # The same page in English: the CV moved, the words translated.
+    page.context.add_cookies([{"name": "django_language", "value": "en", "url": base}])
+    page.goto(f"{base}{reverse('scenarios:detail', args=[scenario.pk])}")
+    expect(page.locator("h1")).to_contain_text("Scenario: 骨干教师交流轮岗")
+    expect(page.locator(BACKBONE_ROW)).to_have_attribute("data-changed", "1")
+    expect(page.locator("#result")).to_contain_text("County verdict")
+    page.screenshot(path=str(screenshot_dir / "5-english.png"), full_page=True)
     # Hook for the planner's part of the test: run the planner, open its plan as a
     # scenario (scenarios.services.scenario_create), export it.

@@ -237,6 +237,8 @@ WALK: dict[str, Page] = {
         lambda t: [{"name": PROFILE}], scoped=False, post=lambda t: {"definition": "{}", "note": "越权修改"}
     ),
     # plans
+    "plans:my_school": Page(nothing, scoped=False),  # the principal's own school, else 404
+    "plans:school_standing": Page(school),
     "plans:plan_list": Page(nothing, scoped=False),
     "plans:plan_create": Page(nothing, scoped=False),  # always for the user's own school
     "plans:notifications": Page(nothing, scoped=False),  # the user's own messages

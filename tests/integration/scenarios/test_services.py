@@ -12,12 +12,16 @@ from django.utils import translation
 from audit.models import AuditEvent
 from core import revisions
 from core.models import User
+from indicators.presentation import gap_text
 from indicators.selectors import balance_result_get
 from indicators.whatif import Change
 from scenarios import selectors, services
 from scenarios.edits import Edit
 from scenarios.models import Scenario
-from tests.factories import YEAR
+from scenarios.presentation import GapWords
+from schools.models import AnnualStatistics
+from schools.services import statistics_reopen
+from tests.factories import YEAR, save_statistics
 from tests.integration.scenarios.conftest import BACKBONE, POINT, County
 
 pytestmark = pytest.mark.django_db
@@ -209,3 +213,32 @@ def test_deleting_is_audited(county: County, bureau_user: User) -> None:
     services.scenario_delete(scenario=scenario, user=bureau_user, expected_revision=1)
     assert not Scenario.objects.exists()
     assert AuditEvent.objects.filter(object_type="scenario", action="delete").count() == 1
+
+
+def test_the_base_follows_the_countys_data(
+    county: County, bureau_user: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    """The county as it is is kept between changes (selectors._BASES), never past a data change."""
+    scenario = edit(create(county, bureau_user), bureau_user, kind="facility", school_code=A3, field="books", amount=1)
+    first = selectors.scenario_evaluate(scenario)
+    again = selectors.scenario_evaluate(scenario)
+    assert again.base is first.base  # the same county: kept
+    stats = AnnualStatistics.objects.get(school=county.schools[A3], year=YEAR)
+    with django_capture_on_commit_callbacks(execute=True):  # the recompute runs (Celery is eager here)
+        statistics_reopen(stats=stats, user=bureau_user, reason="骨干教师数更正")
+        save_statistics(county.schools[A3], backbone_teachers_primary=10)  # the school's figure is corrected
+    after = selectors.scenario_evaluate(scenario)
+    stored = balance_result_get(district=county.district, year=YEAR, profile_name=PROFILE)
+    assert stored is not None
+    assert backbone_cv(after.base) == backbone_cv(stored.outcome) != backbone_cv(first.base)
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_pages_gap_words_are_the_balance_pages(county: County, bureau_user: User, language: str) -> None:
+    scenario = edit(create(county, bureau_user), bureau_user, kind="set", school_code=A3, field="books", amount=0)
+    evaluated = selectors.scenario_evaluate(scenario)
+    gaps = [g for _unit, g in evaluated.outcome.gaps()] + [g for _unit, g in evaluated.base.gaps()]
+    assert gaps
+    with translation.override(language):
+        words = GapWords()
+        assert [words(g) for g in gaps] == [gap_text(g) for g in gaps]

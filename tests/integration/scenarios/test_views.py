@@ -122,3 +122,25 @@ def test_the_bureau_deletes_a_scenario(scenario: Scenario, bureau_client: Client
     response = bureau_client.post(reverse("scenarios:delete", args=[scenario.pk]), {"revision": "1"})
     assert response.status_code == 302
     assert not Scenario.objects.exists()
+
+
+def test_in_english_the_pages_show_no_chinese_but_names(
+    county: County, scenario: Scenario, bureau_client: Client
+) -> None:
+    import re
+
+    from schools.models import SchoolVersion
+
+    bureau_client.cookies["django_language"] = "en"
+    bureau_client.post(detail(scenario), {**MOVE, "revision": "1"})
+    bureau_client.post(
+        detail(scenario), {"kind": "merge_point", "school_code": "1101010031", "to_school_code": "", "revision": "2"}
+    )
+    # Names are data; so is the language menu's 简体中文.
+    names = ["简体中文", county.district.name, scenario.name, *SchoolVersion.objects.values_list("name", flat=True)]
+    for url in (detail(scenario), reverse("scenarios:list", args=[county.district.code])):
+        text = bureau_client.get(url).content.decode()
+        for name in sorted(names, key=len, reverse=True):
+            text = text.replace(name, "")
+        chinese = sorted(set(re.findall(r"[\u4e00-\u9fff]+", text)))
+        assert chinese == [], (url, chinese)

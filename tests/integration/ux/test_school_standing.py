@@ -39,6 +39,7 @@ def test_the_principal_lands_on_the_schools_standing(county: District, principal
     verdict = {True: "达标", False: "未达标", None: "无法判定"}[unit.passes]
     assert f'id="school-verdict">{verdict}<' in page
     assert f"{unit.met}/{unit.assessed}" in page
+    assert f"至少 {result.outcome.profile.school_rule.min_met} 项达到标准" in page  # the rule, from the profile
     for gap in unit.gaps.values():
         assert gap_text(gap) in page  # the gap in real units, as stored
     share = next(
