@@ -59,10 +59,19 @@ class PlannerViewSet(viewsets.ViewSet):
             plans = plans.filter(profile_name=_profile(request.query_params.get("profile"), district))
         adopted = plans.first()
         if adopted is None:  # nothing adopted yet: the district and year, no plan
-            return Response({"district_code": district.code, "year": year, "profile": None, "plan": None})
+            return Response(
+                {
+                    "district_code": district.code,
+                    "district_name": district.name,
+                    "year": year,
+                    "profile": None,
+                    "plan": None,
+                }
+            )
         return Response(
             {
                 "district_code": district.code,
+                "district_name": district.name,
                 "year": year,
                 "profile": adopted.profile_name,
                 "start_year": adopted.start_year,
