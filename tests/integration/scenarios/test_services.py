@@ -18,7 +18,7 @@ from indicators.whatif import Change
 from scenarios import selectors, services
 from scenarios.edits import Edit
 from scenarios.models import Scenario
-from scenarios.presentation import GapWords
+from scenarios.presentation import GapWords, compare
 from schools.models import AnnualStatistics
 from schools.services import statistics_reopen
 from tests.factories import YEAR, save_statistics
@@ -242,3 +242,30 @@ def test_the_pages_gap_words_are_the_balance_pages(county: County, bureau_user: 
     with translation.override(language):
         words = GapWords()
         assert [words(g) for g in gaps] == [gap_text(g) for g in gaps]
+
+
+def test_a_scenario_under_the_2012_rules_shows_the_composite(county: County, bureau_user: User) -> None:
+    scenario = services.scenario_create(
+        district=county.district, year=YEAR, profile_name="basic-2012", name="图书试算", changes=[], user=bureau_user
+    )
+    scenario = edit(scenario, bureau_user, kind="facility", school_code=A3, field="books", amount=30000)
+    evaluated = selectors.scenario_evaluate(scenario)
+    stored = balance_result_get(district=county.district, year=YEAR, profile_name="basic-2012")
+    assert stored is not None
+    base, changed = evaluated.base.levels["primary"], evaluated.outcome.levels["primary"]
+    assert base.composite == stored.outcome.levels["primary"].composite
+    assert base.composite is not None and changed.composite is not None and changed.composite > base.composite
+    rows = {level.level: level for level in compare(evaluated).levels}
+    assert rows["primary"].base_composite == base.composite
+    assert [r.key for r in rows["primary"].rows if r.changed] == ["books_per_student"]
+
+
+def test_the_demo_scenario_moves_two_backbone_teachers_once(county: County, bureau_user: User) -> None:
+    from demo.scenarios import seed_scenarios
+
+    scenario = seed_scenarios(county.district)
+    assert scenario is not None and scenario.revision == 2
+    moved = {(c.school_code, c.field): c.to_value for c in selectors.scenario_evaluate(scenario).changes}
+    assert moved[(A1, "backbone_teachers_primary")] == BACKBONE[A1] - 2
+    assert moved[(A3, "backbone_teachers_primary")] == BACKBONE[A3] + 2
+    assert seed_scenarios(county.district) == scenario and Scenario.objects.count() == 1

@@ -152,3 +152,19 @@ def test_moves_never_change_the_countys_teachers_or_go_below_zero(moves: list[tu
         teachers = r.stats["teachers_primary"] or 0
         for key in ("backbone_teachers_primary", "qualified_teachers_primary", "pe_art_teachers_primary"):
             assert 0 <= (r.stats[key] or 0) <= teachers
+
+
+def test_a_change_naming_a_school_gone_from_the_county_is_set_aside() -> None:
+    from indicators.defaults import QUALITY_2017
+    from indicators.formulas import Profile
+    from indicators.selectors import CountyInputs
+    from scenarios.selectors import evaluate_changes
+
+    inputs = CountyInputs(1, list(COUNTY), {r.school_code: (1, "approved") for r in COUNTY})
+    changes = [Change("GONE", "sports_area", None, 1.0), Change("B", "backbone_teachers_primary", None, 8.0)]
+    evaluated = evaluate_changes(inputs, Profile.from_dict(QUALITY_2017), changes, district="X", year=2025)
+    assert evaluated.stale == [changes[0]]
+    assert evaluated.changes == [Change("B", "backbone_teachers_primary", 2.0, 8.0)]
+    base = evaluated.base.cv("primary", "backbone_teachers_per100")
+    after = evaluated.outcome.cv("primary", "backbone_teachers_per100")
+    assert base is not None and after is not None and after.cv != base.cv  # B now has as many as A
