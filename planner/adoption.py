@@ -59,6 +59,10 @@ def plan_adopt(
     return adopted
 
 
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
+
+
 def _years(adopted: AdoptedPlan) -> list[dict[str, Any]]:
     schedule = adopted.content.get("schedule") or {}
     years: list[dict[str, Any]] = schedule.get("years") or []
@@ -119,7 +123,7 @@ def county_targets_from_schedule(
 @transaction.atomic
 def school_targets_from_schedule(*, school_plan: SchoolPlan, adopted: AdoptedPlan, profile: Profile, user: Any) -> int:
     """Add to a school's three-year plan a goal 达标整改 with its part of the schedule as targets:
-    per section and indicator it changes or misses, the value after each year. Returns how many."""
+    per section and indicator the plan changes, the value after each year. Returns how many."""
     code = school_plan.school.code
     area = PlanArea.objects.filter(active=True).order_by("order").first()
     if area is None:
@@ -133,7 +137,12 @@ def school_targets_from_schedule(*, school_plan: SchoolPlan, adopted: AdoptedPla
             for key, value in unit_values.items():
                 if value is not None and key in rules and rules[key].standards.get(level) is not None:
                     series.setdefault((level, key), {})[str(y["year"])] = round(value, 4)
-    moving = {k: v for k, v in series.items() if len(set(v.values())) > 1}
+    before = (adopted.content.get("schedule") or {}).get("base_school_values", {}).get(code, {})
+    moving = {
+        (level, key): values
+        for (level, key), values in series.items()
+        if any(v != _rounded(before.get(level, {}).get(key)) for v in values.values())
+    }
     if not moving:
         raise ValidationError(_("该校在规划中没有需要设定的目标"))
     goal = goal_save(plan=school_plan, area=area, title=_("资源配置达标整改(规划测算)"), user=user)

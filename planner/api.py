@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -59,11 +58,20 @@ class PlannerViewSet(viewsets.ViewSet):
         if request.query_params.get("profile"):  # else the newest adopted under any profile
             plans = plans.filter(profile_name=_profile(request.query_params.get("profile"), district))
         adopted = plans.first()
-        if adopted is None:
-            raise Http404(_("该学年尚未采纳整改方案"))
+        if adopted is None:  # nothing adopted yet: the district and year, no plan
+            return Response(
+                {
+                    "district_code": district.code,
+                    "district_name": district.name,
+                    "year": year,
+                    "profile": None,
+                    "plan": None,
+                }
+            )
         return Response(
             {
                 "district_code": district.code,
+                "district_name": district.name,
                 "year": year,
                 "profile": adopted.profile_name,
                 "start_year": adopted.start_year,

@@ -89,17 +89,17 @@ class CostError(ValueError):
 
 #: Key -> (Chinese label, English label, unit).
 COST_LABELS: Final[dict[str, tuple[str, str, str]]] = {
-    "teaching_area_m2": ("教学及辅助用房(元/m²)", "teaching rooms (yuan/m²)", "元/m²"),
-    "sports_hall_m2": ("室内体育馆(元/m²)", "sports hall (yuan/m²)", "元/m²"),
-    "sports_ground_m2": ("室外运动场地(元/m²)", "sports ground (yuan/m²)", "元/m²"),
-    "equipment_yuan": ("教学仪器设备(元/元)", "equipment (yuan per yuan of value)", "元/元"),
-    "multimedia_room": ("网络多媒体教室(元/间)", "multimedia room (yuan/room)", "元/间"),
-    "computer": ("教学用计算机(元/台)", "computer (yuan each)", "元/台"),
-    "book": ("图书(元/册)", "book (yuan/volume)", "元/册"),
-    "teacher_primary_year": ("新增小学专任教师(元/人·年)", "new primary teacher (yuan/year)", "元/人·年"),
-    "teacher_junior_year": ("新增初中专任教师(元/人·年)", "new junior teacher (yuan/year)", "元/人·年"),
-    "transfer": ("教师交流轮岗(元/人)", "teacher transfer (yuan/teacher)", "元/人"),
-    "backbone_training": ("培训认定骨干教师(元/人)", "backbone designation by training (yuan/teacher)", "元/人"),
+    "teaching_area_m2": ("教学及辅助用房(元/m²)", "Teaching rooms (yuan/m²)", "元/m²"),
+    "sports_hall_m2": ("室内体育馆(元/m²)", "Sports hall (yuan/m²)", "元/m²"),
+    "sports_ground_m2": ("室外运动场地(元/m²)", "Sports ground (yuan/m²)", "元/m²"),
+    "equipment_yuan": ("教学仪器设备(元/元)", "Equipment (yuan per yuan of value)", "元/元"),
+    "multimedia_room": ("网络多媒体教室(元/间)", "Multimedia room (yuan/room)", "元/间"),
+    "computer": ("教学用计算机(元/台)", "Computer (yuan each)", "元/台"),
+    "book": ("图书(元/册)", "Book (yuan/volume)", "元/册"),
+    "teacher_primary_year": ("新增小学专任教师(元/人·年)", "New primary teacher (yuan/year)", "元/人·年"),
+    "teacher_junior_year": ("新增初中专任教师(元/人·年)", "New junior teacher (yuan/year)", "元/人·年"),
+    "transfer": ("教师交流轮岗(元/人)", "Teacher transfer (yuan/teacher)", "元/人"),
+    "backbone_training": ("培训认定骨干教师(元/人)", "Backbone designation by training (yuan/teacher)", "元/人"),
 }
 COST_KEYS: Final[tuple[str, ...]] = tuple(f.name for f in fields(UnitCosts))
 DEFAULT_COSTS: Final = UnitCosts()

@@ -8,7 +8,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from core import cells
-from planner.labels import BINDING_LABELS, LEVEL_LABELS, kind_label
+from planner.labels import BINDING_LABELS, LEVEL_LABELS, kind_label, unit_label
 
 
 def plan_xlsx(content: Mapping[str, Any], *, district_name: str, year: int, profile_label: str) -> bytes:
@@ -27,7 +27,7 @@ def plan_xlsx(content: Mapping[str, Any], *, district_name: str, year: int, prof
                 str(LEVEL_LABELS.get(a.get("level") or "", "")),
                 kind_label(a["kind"]),
                 a["amount"],
-                a["unit"],
+                unit_label(a["unit"]),
                 a["cost_yuan"],
                 a.get("to_school_name") or "",
             ]

@@ -31,5 +31,18 @@ BINDING_LABELS: Final[dict[str, Promise]] = {
 }
 
 
+UNIT_LABELS: Final[dict[str, Promise]] = {
+    "间": _("间"),
+    "人": _("人"),
+    "台": _("台"),
+    "册": _("册"),
+    "元": _("元"),
+}
+
+
+def unit_label(unit: str) -> str:
+    return str(UNIT_LABELS.get(unit, unit))
+
+
 def kind_label(kind: str) -> str:
     return str(KIND_LABELS.get(kind, kind))

@@ -354,7 +354,9 @@ def plan_to_pass(
     if chosen is None:
         timed_out = "time_limit" in (first_sol.status, second_sol.status if second_sol else "")
         if timed_out and first is not None:
-            return result(simple, first.x, first_sol, lower, binding="time_limit")
+            # The time ran out before every CV line held: the cheaper of that plan and the naive one.
+            x_last = first.x if first.cost <= naive_cost else naive_x
+            return result(simple, x_last, first_sol, lower, binding="time_limit")
         return _infeasible(full if with_moves else simple, budget, caps, time_limit, began, result)
     problem, best = chosen
     x = best.x

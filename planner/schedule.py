@@ -66,6 +66,7 @@ class YearPlan:
 class Schedule:
     years: list[YearPlan]
     unscheduled: list[Package]
+    base_values: dict[tuple[str, str], dict[str, float | None]] = field(default_factory=dict)  # before the plan
 
     def to_json(self) -> dict[str, object]:
         acting = {p.school_code for y in self.years for p in y.packages} | {p.school_code for p in self.unscheduled}
@@ -88,6 +89,10 @@ class Schedule:
                 for y in self.years
             ],
             "unscheduled": [p.school_code for p in self.unscheduled],
+            "base_school_values": {
+                code: {level: values for (school, level), values in sorted(self.base_values.items()) if school == code}
+                for code in sorted(acting)
+            },
         }
 
 
@@ -174,7 +179,8 @@ def schedule_plan(
         done.extend(a for p in y.packages for a in p.actions)
         result = evaluate_county(apply_changes(records, changes_of_actions(records, done)), profile)
         _figures(y, result)
-    return Schedule(years, waiting)
+    base_values = {(ur.unit.school_code, ur.unit.level): dict(ur.values) for ur in base.units if ur.unit.included}
+    return Schedule(years, waiting, base_values)
 
 
 def _figures(y: YearPlan, result: CountyResult) -> None:

@@ -13,16 +13,18 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from core import access, revisions
 from indicators import selectors
 from indicators.selectors import county_inputs
 from planner import adoption, files, services
 from planner.costs import COST_KEYS, COST_LABELS
-from planner.labels import BINDING_LABELS, LEVEL_LABELS, kind_label
+from planner.labels import BINDING_LABELS, LEVEL_LABELS, kind_label, unit_label
 from planner.models import AdoptedPlan, UnitCost
 from planner.schedule import schedule_plan
 from plans.models import CountyPlan
+from plans.services.plan import current_plan
 from scenarios.services import scenario_create
 from schools.models import District
 from schools.selectors import default_year
@@ -67,6 +69,7 @@ def _rows(content: dict[str, Any]) -> list[dict[str, Any]]:
         {
             **a,
             "what": kind_label(a["kind"]),
+            "unit_label": unit_label(a["unit"]),
             "level_label": str(LEVEL_LABELS.get(a.get("level") or "", "")),
         }
         for a in content.get("actions", [])
@@ -184,14 +187,21 @@ def planner_page(request: HttpRequest, district_code: str) -> HttpResponse:
 
 @login_required
 def planner_export(request: HttpRequest, district_code: str) -> HttpResponse:
-    """The adopted plan of the district-year as XLSX (anyone who may see the district)."""
+    """The adopted plan of the district-year as XLSX, else the planner's plan as it is now (anyone
+    who may see the district)."""
     district: District = access.get_district_for_user(request.user, district_code)
     year, profile_name, profiles = _choices(request, district)
     adopted = AdoptedPlan.objects.filter(district=district, year=year, profile_name=profile_name).first()
-    if adopted is None:
-        raise Http404(_("该学年尚未采纳整改方案"))
+    if adopted is not None:
+        content = adopted.content
+    else:  # nothing adopted yet: the plan as the planner finds it now (no budgets)
+        start_year = year + 1
+        try:
+            content = _run(district, year, profile_name, start_year, [None] * PLAN_YEARS)["content"]
+        except ValidationError as e:
+            raise Http404(" ".join(e.messages)) from e
     label = next((p.label for p in profiles if p.name == profile_name), profile_name)
-    body = files.plan_xlsx(adopted.content, district_name=district.name, year=year, profile_label=label)
+    body = files.plan_xlsx(content, district_name=district.name, year=year, profile_label=label)
     response = HttpResponse(body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="plan-{district.code}-{year}-{profile_name}.xlsx"'
     return response
@@ -242,3 +252,30 @@ def unit_costs_page(request: HttpRequest, district_code: str) -> HttpResponse:
     }
     status = 400 if errors else 200
     return render(request, "planner/unit_costs.html", context, status=status)
+
+
+@require_POST
+@login_required
+def school_targets(request: HttpRequest, school_code: str) -> HttpResponse:
+    """A principal takes the school's part of the district's newest adopted plan into the school's
+    three-year plan (as targets of a goal 达标整改); then the plan's editor opens."""
+    school = access.get_school_for_user(request.user, school_code, "edit_plan")
+    adopted = AdoptedPlan.objects.filter(district=school.district).first()
+    try:
+        if adopted is None:
+            raise ValidationError(_("该学年尚未采纳整改方案"))
+        school_plan = current_plan(school, adopted.start_year)
+        if school_plan is None:
+            raise ValidationError(_("请先建立本校 %(y)s 年起的三年规划") % {"y": adopted.start_year})
+        n = adoption.school_targets_from_schedule(
+            school_plan=school_plan,
+            adopted=adopted,
+            profile=services.profile_for(school.district, adopted.profile_name),
+            user=request.user,
+        )
+    except ValidationError as e:
+        for message in e.messages:
+            messages.error(request, message)
+        return redirect("plans:plan_list")
+    messages.success(request, _("已将本校的 %(n)s 项规划目标加入学校三年规划") % {"n": n})
+    return redirect("plans:plan_edit", school_plan.pk)

@@ -31,6 +31,7 @@ from core.models import Role, User
 from indicators.models import BalanceResult, BalanceState, RuleProfile
 from indicators.selectors import profiles_for_district
 from indicators.whatif import Change
+from planner.costs import COST_KEYS
 from plans import services as plan_services
 from plans.models import SECTION_FIELDS, AnnualProgress, Evidence, PlanArea, SchoolPlan
 from reports import services as report_services
@@ -419,8 +420,31 @@ WALK: dict[str, Page] = {
     "api:scenario-detail": Page(plan("scenario")),
     "api:scenario-evaluate": Page(plan("scenario")),
     "api:scenario-edit": Page(plan("scenario"), get=False, post=scenario_edit),
+    # the planner (issue #15): the bureau runs, adopts and prices; inspectors read; a principal
+    # takes the school's part into its plan (nothing to take here: changes=False)
+    "planner:planner_page": Page(
+        district, post=lambda t: {"year": YEAR, "profile": PROFILE, "start_year": YEAR + 1, "action": "adopt"}
+    ),
+    "planner:planner_export": Page(district, names=False),
+    "planner:unit_costs": Page(district, post=lambda t: {**dict.fromkeys(COST_KEYS, "1"), "revision": "0"}),
+    "planner:school_targets": Page(
+        lambda t: [{"school_code": t.school.code}], get=False, post=lambda t: {}, owner="principal", changes=False
+    ),
+    "api:planner-detail": Page(district),
+    "api:planner-run": Page(district, get=False, post=lambda t: {"year": YEAR, "profile": PROFILE}, changes=False),
 }
-PROJECT_APPS = ("core", "schools", "indicators", "plans", "reports", "audit", "assessment", "summaries", "scenarios")
+PROJECT_APPS = (
+    "core",
+    "schools",
+    "indicators",
+    "plans",
+    "reports",
+    "audit",
+    "assessment",
+    "summaries",
+    "scenarios",
+    "planner",
+)
 
 
 def url_patterns() -> Iterator[tuple[str, str, set[str]]]:

@@ -45,7 +45,12 @@ class Command(BaseCommand):
         parser.add_argument("--year", required=True, type=int)
         parser.add_argument("--profile", required=True, help="quality-2017 | basic-2012 | …")
         parser.add_argument("--budget", type=float, default=None, help="预算上限(元)/ budget (yuan)")
-        parser.add_argument("--time-limit", type=float, default=8.0, help="求解时限(秒)/ solver time limit (s)")
+        parser.add_argument(
+            "--time-limit",
+            type=float,
+            default=30.0,
+            help="求解时限(秒)/ solver time limit (s); stops early when optimal",
+        )
         parser.add_argument("--json", action="store_true", help="输出一个 JSON 对象 / print one JSON object")
 
     def handle(self, *args: Any, **options: Any) -> None:

@@ -158,7 +158,7 @@ def test_bureau_runs_adopts_exports_and_sets_the_county_targets(
     reader = login(inspector)
     assert reader.get(page + f"?year={YEAR}&profile=quality-2017").status_code == 200
     assert reader.post(page, {"year": YEAR, "profile": "quality-2017", "action": "run"}).status_code == 403
-    assert reader.get(f"/api/v1/planner/{county.code}/?year={YEAR}").status_code == 200
+    assert reader.get(f"/api/v1/planner/{county.code}/?year={YEAR}").json()["plan"]["passes"] is True
     assert reader.post(f"/api/v1/planner/{county.code}/run/", {"year": YEAR}).status_code == 403
     stranger = login(other_bureau_user)
     assert stranger.get(page).status_code == 404
@@ -205,3 +205,46 @@ def test_the_plan_opens_as_a_scenario(county: District, bureau_user: User) -> No
     scenario = Scenario.objects.get()
     assert response["Location"].endswith(f"/scenarios/{scenario.pk}/")
     assert scenario.changes and scenario.district_id == county.pk
+
+
+def test_a_school_plan_takes_its_part_of_the_schedule_as_targets(
+    county: District, school_a2: School, bureau_user: User, other_principal: User
+) -> None:
+    from plans.models import PlanTarget
+    from plans.services.plan import plan_create
+
+    page = f"/districts/{county.code}/planner/"
+    login(bureau_user).post(page, {"year": YEAR, "profile": "quality-2017", "start_year": YEAR + 1, "action": "adopt"})
+    plan = plan_create(school=school_a2, start_year=YEAR + 1, title="三年发展规划", user=None)
+    principal = login(other_principal)  # the principal of school_a2
+    assert principal.get(page).status_code == 404  # a principal does not see the county's pages
+    assert login(bureau_user).post(f"/schools/{school_a2.code}/planner-targets/").status_code == 403
+    taken = principal.post(f"/schools/{school_a2.code}/planner-targets/")
+    assert taken.status_code == 302 and taken["Location"].endswith(f"/plans/{plan.pk}/edit/")
+    targets = PlanTarget.objects.filter(goal__plan=plan)
+    keys = {t.metric for t in targets}
+    assert "indicator:multimedia_rooms_per100" in keys
+    mm = targets.get(metric="indicator:multimedia_rooms_per100")
+    assert mm.level == "junior" and mm.values[str(YEAR + 1)] >= 2.4
+    # Indicators the plan leaves alone are no targets (2017 has 7; the school misses 3).
+    assert len(keys) < 7
+
+
+def test_the_page_in_english_shows_no_chinese_but_names(county: District, bureau_user: User) -> None:
+    import re
+
+    client = login(bureau_user)
+    client.cookies["django_language"] = "en"
+    page = f"/districts/{county.code}/planner/"
+    response = client.post(page, {"year": YEAR, "profile": "quality-2017", "start_year": YEAR + 1, "action": "run"})
+    html = response.content.decode()
+    assert "Find the cheapest plan" in html and "Plan cost" in html
+    names = [county.name, *(r.school_name for r in county_inputs([county.pk], YEAR)[county.pk].records)]
+    for name in names:
+        html = html.replace(name, "")
+    body = html.split("<main", 1)[-1]
+    # Names aside, the body shows no Chinese (rule-profile labels are data shown through |tr).
+    chinese = set(re.findall(r"[\u4e00-\u9fff]+", body))
+    assert not chinese, chinese
+    costs = client.get(f"/districts/{county.code}/planner/costs/").content.decode()
+    assert "Teaching rooms (yuan/m²)" in costs
