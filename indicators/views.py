@@ -84,6 +84,8 @@ DISPLAY_SOURCES = (
     "templates/indicators/balance_page.html",
     "indicators/presentation.py",
     "indicators/charts.py",
+    "indicators/templatetags",
+    "core/templatetags/ui.py",
     "locale",
 )
 
