@@ -17,8 +17,10 @@ from audit.api import AuditEventViewSet
 from city.api import CityViewSet
 from core import auth, net
 from indicators.api import ProfileViewSet, ResultViewSet
+from planner.api import PlannerViewSet
 from plans.api import PlanViewSet, ProgressViewSet
 from reports.api import ReportJobViewSet
+from scenarios.api import ScenarioViewSet
 from schools.api import DistrictViewSet, SchoolViewSet, StatisticsViewSet
 
 
@@ -62,6 +64,8 @@ router.register("reports", ReportJobViewSet, basename="report")
 router.register("problems", ProblemViewSet, basename="problem")
 router.register("surveys", SurveyViewSet, basename="survey")
 router.register("city", CityViewSet, basename="city")
+router.register("planner", PlannerViewSet, basename="planner")
+router.register("scenarios", ScenarioViewSet, basename="scenario")
 
 app_name = "api"
 urlpatterns = [

@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from assessment.formulas.text import from_json
 from indicators.models import RuleProfile
 from schools.models import District, School
 
@@ -237,6 +238,10 @@ class Problem(models.Model):
     school = models.ForeignKey(School, null=True, blank=True, on_delete=models.SET_NULL, related_name="problems")
     title = models.CharField(_("问题"), max_length=300)
     detail = models.TextField(_("具体情况"), blank=True)
+    # How a system problem's title and detail were made (assessment.formulas.text.to_json), so a
+    # page says them in the reader's language; {} for the bureau's own words.
+    title_text = models.JSONField(default=dict, blank=True)
+    detail_text = models.JSONField(default=dict, blank=True)
     owner = models.CharField(_("责任单位/责任人"), max_length=100, blank=True)
     deadline = models.DateField(_("整改期限"), null=True, blank=True)
     state = models.CharField(_("状态"), max_length=12, choices=State.choices, default=State.OPEN)
@@ -262,6 +267,15 @@ class Problem(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def shown_title(self) -> str:
+        """The title as made (a Text the `tr` filter says in the reader's language), else as stored."""
+        return from_json(self.title_text, self.title)
+
+    @property
+    def shown_detail(self) -> str:
+        return from_json(self.detail_text, self.detail)
 
     @property
     def is_open(self) -> bool:

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from assessment import formulas
 from assessment.defaults import CHECKLIST_DEFAULT_PROFILE, GROUPS
+from assessment.formulas.text import Text, joined
 from assessment.models import ChecklistVersion, ItemEntry, Problem
 from assessment.problems.selectors import problem_list, problem_rows
 from assessment.survey.selectors import survey_get, survey_summary
@@ -74,11 +75,14 @@ def checklist_of(version: ChecklistVersion) -> formulas.Checklist:
 
 def district_profile(district: District, profile_name: str | None = None) -> RuleProfile | None:
     """The named profile if the district is evaluated under it, else its first profile."""
-    from indicators.selectors import profiles_for_district
+    from indicators.selectors import current_profile, profiles_for_district
 
     profiles = profiles_for_district(district)
     if profile_name:
         return next((p for p in profiles if p.name == profile_name), None)
+    current = current_profile(district, profiles)
+    if current is not None and checklist_version_for(current) is not None:
+        return current
     with_checklist = [p for p in profiles if checklist_version_for(p) is not None]
     candidates = with_checklist or profiles
     return candidates[0] if candidates else None
@@ -235,11 +239,11 @@ def resources_part(district: District, year: int, profile_name: str) -> dict[str
 
 
 def _area_missing(area: formulas.AreaJudgement) -> list[str]:
-    out = []
+    out: list[str] = []
     for judgement in area.judgements:
         if judgement.verdict is None:
-            what = "、".join(judgement.missing[:3]) or _("未填报")
-            out.append(f"{judgement.item.key} {what}")
+            what = joined("、", judgement.missing[:3]) if judgement.missing else Text("未填报")
+            out.append(Text("%(key)s %(what)s", key=judgement.item.key, what=what))
     return out
 
 
@@ -261,7 +265,11 @@ def overview(district: District, year: int, profile: RuleProfile) -> dict[str, A
             "missing": _area_missing(judged) if judged else [_("该评估规则未配置检查项")],
         }
         if judged is not None:
-            vetoed += [f"{j.item.key} {j.item.text}" for j in judged.judgements if j.item.veto and j.verdict is False]
+            vetoed += [
+                Text("%(key)s %(text)s", key=j.item.key, text=j.item.text)
+                for j in judged.judgements
+                if j.item.veto and j.verdict is False
+            ]
     recognition_veto = summary is not None and summary.survey.veto and summary.verdict is False
     if recognition_veto:
         vetoed.append(_("社会认可度低于标准"))

@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from audit.models import AuditEvent
+from audit.presentation import describe, object_label
 from core import access
 from schools.models import District, School
 
@@ -28,13 +29,17 @@ def school_history(request: HttpRequest, code: str) -> HttpResponse:
         {y for y in AuditEvent.objects.filter(school=school).values_list("year", flat=True) if y is not None}
     )
     page = Paginator(events, 100).get_page(request.GET.get("page"))
-    return render(request, "audit/history.html", {"school": school, "page": page, "year": year, "years": years})
+    return render(
+        request,
+        "audit/history.html",
+        {"school": school, "page": page, "rows": describe(page), "year": year, "years": years},
+    )
 
 
 @login_required
 def district_history(request: HttpRequest, district_code: str) -> HttpResponse:
     district: District = access.get_district_for_user(request.user, district_code)
-    events = AuditEvent.objects.filter(district=district).select_related("school")
+    events = AuditEvent.objects.filter(district=district)
     year = _year(request)
     if year:
         events = events.filter(year=year)
@@ -42,9 +47,12 @@ def district_history(request: HttpRequest, district_code: str) -> HttpResponse:
     if kind:
         events = events.filter(object_type=kind)
     page = Paginator(events, 100).get_page(request.GET.get("page"))
-    kinds = sorted(set(AuditEvent.objects.filter(district=district).values_list("object_type", flat=True)))
+    kinds = [
+        (k, object_label(k))
+        for k in sorted(set(AuditEvent.objects.filter(district=district).values_list("object_type", flat=True)))
+    ]
     return render(
         request,
         "audit/history.html",
-        {"district": district, "page": page, "year": year, "kinds": kinds, "kind": kind},
+        {"district": district, "page": page, "rows": describe(page), "year": year, "kinds": kinds, "kind": kind},
     )

@@ -65,7 +65,8 @@ INSTALLED_APPS = [
     "assessment",
     "city",
     "summaries",
-    "planner",  # scenarios (what-if) and the cheapest path to pass
+    "planner",  # the cheapest path to pass
+    "scenarios",  # what-if scenarios on a county's figures
     "demo",  # the demo county (manage.py seed_demo): above every app, nothing imports it
 ]
 
@@ -148,6 +149,9 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+# Without a broker a report renders in a thread beside the request (which answers at once and
+# shows progress), not inline in it: a county report takes seconds.
+REPORT_RENDER_IN_THREAD = envbool("REPORT_RENDER_IN_THREAD", "false" if REDIS_URL else "true")
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True  # a worker killed mid-task leaves the job for another worker
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -210,6 +214,11 @@ REPORT_HEARTBEAT_SECONDS = envint("REPORT_HEARTBEAT_SECONDS", 5)
 REPORT_HEARTBEAT_STALE_SECONDS = envint("REPORT_HEARTBEAT_STALE_SECONDS", 30)
 # Days a superseded report keeps its file (the newest of each report is always kept).
 REPORT_KEEP_DAYS = envint("REPORT_KEEP_DAYS", 30)
+# Processes that render the county report's parts at once (reports.pdfsplit); 1: one document.
+# The parts render at once only while the load average is below REPORT_SPLIT_LOAD (default: the
+# number of cores; 0: always), as busy cores would only be shared.
+REPORT_RENDER_PROCESSES = envint("REPORT_RENDER_PROCESSES", 4)
+REPORT_SPLIT_LOAD = float(os.environ["REPORT_SPLIT_LOAD"]) if os.environ.get("REPORT_SPLIT_LOAD") else None
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -239,6 +248,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "StatisticsStatusEnum": "schools.models.Status",
         "ReviewStatusEnum": "plans.models.ReviewStatus",
+        "ReportKindEnum": "reports.models.ReportKind",
+        "ScenarioEditKindEnum": "scenarios.edits.KINDS",
     },
 }
 
@@ -283,9 +294,11 @@ AXES_VERBOSE = False
 
 # Security. Production (DEBUG false) is HTTPS-only; `manage.py check --deploy` passes.
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = not DEBUG
+# The demo (`make run`: DEBUG off, plain http on 127.0.0.1) sets SECURE_COOKIES=false.
+SECURE_COOKIES = envbool("SECURE_COOKIES", "false" if DEBUG else "true")
+SESSION_COOKIE_SECURE = SECURE_COOKIES
 SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 8 * 3600)
-CSRF_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = SECURE_COOKIES
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

@@ -22,4 +22,6 @@ urlpatterns = [
     path("", include("assessment.urls")),
     path("", include("city.urls")),
     path("", include("summaries.urls")),
+    path("", include("planner.urls")),
+    path("", include("scenarios.urls")),
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
-from bench import import_bench, load, outage, recompute, report
+from bench import import_bench, load, outage, planner, recompute, report, scenario
 
 BENCHES: dict[str, Callable[[list[str]], int]] = {
     "recompute": recompute.main,
@@ -13,6 +13,8 @@ BENCHES: dict[str, Callable[[list[str]], int]] = {
     "import": import_bench.main,
     "report": report.main,
     "outage": outage.main,
+    "scenario": scenario.main,
+    "planner": planner.main,
 }
 
 

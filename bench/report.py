@@ -12,6 +12,10 @@ Rows (each is measured in fresh subprocesses, after Django setup, DEBUG off, med
   fetcher). The process first runs the renderer's start-up warm-up (reports.pdf.warm_up), as a
   Celery worker does when it starts, before any job; that start-up is its own row. This is the
   `cold_s` of the JSON line, and what the ≥ 2× target compares;
+  Its parts (cover and contents, 一–二, 三–七, appendices) render at once in forked processes
+  (reports.pdfsplit): wall time is the parent's, CPU time that of the parent and its children;
+* ours in one process: the same with REPORT_RENDER_PROCESSES=1 (the whole document in the
+  worker's process, as before issue #16's split), for comparison;
 * ours, next report: a second render in the same process;
 * ours, fresh process without warm-up: the first render in a process that loaded nothing yet
   (fonts, templates and translations are loaded during it);
@@ -164,12 +168,17 @@ def _progress(message: str) -> None:
 
 
 def _measure(url: str, runs: int, *, fonttools: bool, chromium: bool) -> dict[str, Any]:
-    ours, fresh, ours_pdf, plain_hb, plain_ft = [], [], [], [], []
+    ours, single, split, fresh, ours_pdf, plain_hb, plain_ft = [], [], [], [], [], [], []
     # Ours and its peer in turn, run after run, so that a slow spell of the machine hits both.
     for i in range(runs):
-        _progress(f"run {i + 1}/{runs}: ours (a worker's first and next report), plain WeasyPrint with HarfBuzz")
+        _progress(
+            f"run {i + 1}/{runs}: ours (a worker's first and next report), plain WeasyPrint with HarfBuzz,"
+            " ours in one process, ours in parts whatever the load"
+        )
         ours.append(_child(url, "ours"))
         plain_hb.append(_child(url, "plain", "harfbuzz"))
+        single.append(_child(url, "ours-single"))
+        split.append(_child(url, "ours-split"))
     for i in range(runs):
         _progress(f"run {i + 1}/{runs}: ours in a fresh process without warm-up, ours HTML → PDF only")
         fresh.append(_child(url, "ours-fresh"))
@@ -191,6 +200,8 @@ def _measure(url: str, runs: int, *, fonttools: bool, chromium: bool) -> dict[st
     reuse = _child(url, "reuse")
     return {
         "ours": ours,
+        "single": single,
+        "split": split,
         "fresh": fresh,
         "ours_pdf": ours_pdf,
         "plain_ft": plain_ft,
@@ -241,7 +252,7 @@ def _print_table(rows: dict[str, Any]) -> tuple[int, dict[str, Any]]:
     cold_total = _median(ours, "cold_total")
     plain_hb = _median(rows["plain_hb"], "pdf")
     peer_ratio = plain_hb / cold_total
-    peak = max(o["peak_rss"] for o in [*ours, *rows["fresh"]])
+    peak = max(o["peak_rss"] for o in [*ours, *rows["single"], *rows["split"], *rows["fresh"]])
     pages = ours[0]["pages"]
     checks = {
         "cold": cold_total <= COLD_TARGET,
@@ -279,6 +290,33 @@ def _print_table(rows: dict[str, Any]) -> tuple[int, dict[str, Any]]:
             "",
             f"≥ {PEER_RATIO_TARGET:g}× (wall)",
             _pass(checks["peer"]),
+        ),
+        (
+            "ours in one process (REPORT_RENDER_PROCESSES=1), cold",
+            _fmt_s(_median(rows["single"], "cold_total")),
+            _fmt_s(_median(rows["single"], "cold_cpu")),
+            _spread(rows["single"], "cold_total"),
+            str(rows["single"][0]["pages"]),
+            "",
+            "",
+        ),
+        (
+            "ours in parts at once whatever the load (REPORT_SPLIT_LOAD=0), cold",
+            _fmt_s(_median(rows["split"], "cold_total")),
+            _fmt_s(_median(rows["split"], "cold_cpu")),
+            _spread(rows["split"], "cold_total"),
+            str(rows["split"][0]["pages"]),
+            "",
+            "",
+        ),
+        (
+            "  peer ÷ it",
+            f"{plain_hb / _median(rows['split'], 'cold_total'):.2f}×",
+            f"{_median(rows['plain_hb'], 'cpu') / _median(rows['split'], 'cold_cpu'):.2f}×",
+            "",
+            "",
+            "",
+            "",
         ),
         (
             "ours, a worker's next report",
@@ -356,6 +394,11 @@ def _print_table(rows: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         f" {reuse['get'] * 1000:.1f} ms); fingerprint alone {reuse['fingerprint'] * 1000:.1f} ms;"
         f" renders during the reuse run: {reuse['renders']}"
     )
+    print(
+        f"file: {rows['split'][0]['bytes'] / 1024:.0f} KiB from the parts, {rows['single'][0]['bytes'] / 1024:.0f} KiB"
+        f" from one process; pages {rows['split'][0]['pages']} and {rows['single'][0]['pages']}; ours, cold rendered"
+        f" in parts in {sum(o['split'] for o in ours)} of {len(ours)} runs (load average below the cores)"
+    )
     print(f"interpreter: {ours[0]['python']}")
     summary = {
         "pages": pages,
@@ -390,6 +433,10 @@ def _child_main(argv: list[str]) -> int:
         out = _ours()
     elif mode == "ours-fresh":
         out = _ours(warm_up=False)
+    elif mode == "ours-single":
+        out = _ours(processes=1)
+    elif mode == "ours-split":
+        out = _ours(split_load=0)
     elif mode == "ours-pdf":
         out = _ours_pdf()
     elif mode == "plain":
@@ -458,22 +505,37 @@ def _setup() -> dict[str, Any]:
 
 
 def _rss() -> int:
+    """Peak RSS of this process or of the largest of its (reaped) children: the parts' processes."""
     import resource
 
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    return max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)) * 1024
 
 
-def _ours(*, warm_up: bool = True) -> dict[str, Any]:
+def _cpu() -> float:
+    """CPU seconds of this process and of its reaped children (the report's parts render in forks)."""
+    import resource
+
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
+def _ours(*, warm_up: bool = True, processes: int | None = None, split_load: float | None = None) -> dict[str, Any]:
     """A worker's first report (cold: nothing reused) and its next one, in a fresh process.
 
     A Celery worker warms the renderer up when it starts (reports.tasks.warm_up_renderer), before
     it takes any job; that start-up is timed on its own. Without `warm_up`, the first report also
     pays for loading fonts, templates and translations (the "fresh process" row).
     """
-    from reports import pdf
+    from django.conf import settings
+
+    from reports import pdf, pdfsplit
     from reports.services import TEMPLATES, render_document
     from schools.models import District
 
+    if processes is not None:
+        settings.REPORT_RENDER_PROCESSES = processes
+    if split_load is not None:
+        settings.REPORT_SPLIT_LOAD = split_load
     district = District.objects.get(code=DISTRICT)
     base = _rss()
     t0 = time.perf_counter()
@@ -481,13 +543,15 @@ def _ours(*, warm_up: bool = True) -> dict[str, Any]:
         pdf.warm_up(tuple(TEMPLATES.values()))
     warmed = time.perf_counter() - t0
     timings = []
+    in_parts = pdfsplit.processes() > 1 and pdfsplit.cores_idle()  # what the first render will decide
     for _ in range(2):
-        t0, c0 = time.perf_counter(), time.process_time()
+        t0, c0 = time.perf_counter(), _cpu()
         data, pages = render_document(
             kind="county", fmt="pdf", district=district, school=None, year=YEAR, profile_name=PROFILE
         )
-        timings.append((time.perf_counter() - t0, time.process_time() - c0, pages, len(data)))
+        timings.append((time.perf_counter() - t0, _cpu() - c0, pages, len(data)))
     return {
+        "split": in_parts,
         "warm_up": warmed,
         "cold_total": timings[0][0],
         "cold_cpu": timings[0][1],
@@ -503,7 +567,7 @@ def _ours(*, warm_up: bool = True) -> dict[str, Any]:
 
 def _ours_pdf() -> dict[str, Any]:
     """Our HTML → PDF stage alone, first in a fresh process (as the plain row is measured)."""
-    from reports import pdf, selectors
+    from reports import pdf, pdfsplit, selectors
     from schools.models import District
 
     district = District.objects.get(code=DISTRICT)
@@ -511,9 +575,9 @@ def _ours_pdf() -> dict[str, Any]:
         "reports/pdf/county.html",
         selectors.county_report_context(district=district, year=YEAR, profile_name=PROFILE),
     )
-    t0, c0 = time.perf_counter(), time.process_time()
-    rendered = pdf.html_to_pdf(html)
-    return {"pdf": time.perf_counter() - t0, "cpu": time.process_time() - c0, "pages": rendered.pages}
+    t0, c0 = time.perf_counter(), _cpu()
+    rendered = pdfsplit.render_split(html)
+    return {"pdf": time.perf_counter() - t0, "cpu": _cpu() - c0, "pages": rendered.pages}
 
 
 def _plain(*, fonttools: bool) -> dict[str, Any]:

@@ -40,6 +40,8 @@ Action = Literal[
     "view_all",
     "edit_school_summary",
     "compare",
+    "view_scenarios",
+    "edit_scenarios",
 ]
 # Actions that belong to the school itself: its principal writes the plan, the bureau reviews it.
 SCHOOL_ACTIONS = ("edit_statistics", "submit", "edit_plan", "edit_school_summary")
@@ -51,6 +53,9 @@ ASSIGNED_ROLES = (Role.INSPECTOR, Role.CITY)
 # Actions on no district in particular: the rule profiles and checklists every county uses, and
 # the records of every district at once (the whole audit trail). The administrator's alone.
 GLOBAL_ACTIONS = ("configure", "view_all")
+# What-if scenarios on a county's figures (the scenarios app): its bureau staff and its inspectors
+# read them; the bureau writes them (the bureau rule below). The city office does not see them.
+SCENARIO_READERS = (Role.BUREAU, Role.INSPECTOR)
 
 
 class Row(Protocol):
@@ -149,6 +154,8 @@ def can(user: AnyUser, action: Action, district: Row | None = None, school: Row 
         return False
     if action == "view":
         return role in (Role.BUREAU, Role.INSPECTOR, Role.CITY, Role.PRINCIPAL)
+    if action == "view_scenarios":
+        return role in SCENARIO_READERS
     if action == "compare":
         # The multi-county overview: for those who follow several counties (their own scope).
         return role in ASSIGNED_ROLES
@@ -194,6 +201,18 @@ def get_plan_for_user(user: AnyUser, pk: int, action: Action = "view") -> Any:
         raise Http404(_("没有找到该规划 / Plan not found"))
     require(user, action, plan.school.district, plan.school)
     return plan
+
+
+def get_scenario_for_user(user: AnyUser, pk: int, action: Action = "view_scenarios") -> Any:
+    """A what-if scenario (scenarios.Scenario) through its district's scope (404 outside it, 403 for
+    a forbidden action: reading is `view_scenarios`, changing `edit_scenarios`)."""
+    scenario = (
+        _all("scenarios.Scenario").filter(pk=pk, district__in=district_scope(user)).select_related("district").first()
+    )
+    if scenario is None:
+        raise Http404(_("没有找到该模拟方案 / Scenario not found"))
+    require(user, action, scenario.district)
+    return scenario
 
 
 def principals_of(school_id: int) -> QuerySet[User]:

@@ -19,7 +19,8 @@ then hands the queueing to this helper.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
 from weakref import WeakKeyDictionary
 
 from django.db import DEFAULT_DB_ALIAS, transaction
@@ -49,3 +50,25 @@ def on_commit_once(key: Hashable, fn: Callable[[], object], *, using: str | None
             fn()
 
     transaction.on_commit(run_once, using=using)
+
+
+@contextmanager
+def derived_data_atomic(using: str | None = None) -> Iterator[None]:
+    """A transaction that writes only data the product can compute again (results, states).
+
+    Outermost, on PostgreSQL, it commits asynchronously (`SET LOCAL synchronous_commit = off`):
+    the commit returns without waiting for the WAL to reach the disk, which is most of a small
+    recompute's wall time. A crash can then lose the last fraction of a second of such
+    transactions, each whole or not at all (never half a result), and what they replaced stays:
+    the data change that asked for them is committed durably by its own transaction and keeps
+    its district-year stale, so the catch-up job computes them again. Nested in a transaction
+    that writes user data, it is a plain savepoint and changes nothing about durability.
+    """
+    alias = using or DEFAULT_DB_ALIAS
+    connection = transaction.get_connection(alias)
+    outermost = not connection.in_atomic_block
+    with transaction.atomic(using=alias):
+        if outermost and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit = off")
+        yield

@@ -17,6 +17,7 @@ from django.db import transaction
 from core.models import Role, User
 from demo.assessment import seed_assessment
 from demo.plans import seed_plans
+from demo.scenarios import seed_scenarios
 from schools import services
 from schools.models import District, School
 
@@ -198,6 +199,7 @@ def seed_demo(seed: int = 0) -> District:
     if existing and existing.schools.exists():
         seed_plans(existing)  # a county seeded before plans existed gains them
         seed_assessment(existing)
+        seed_scenarios(existing)
         return existing
     district = services.district_get_or_create(code=code, name=name, province=province)
     district.resident_population = 412_600
@@ -259,6 +261,7 @@ def seed_demo(seed: int = 0) -> District:
     city.inspected_districts.add(district)
     seed_plans(district)
     seed_assessment(district)
+    seed_scenarios(district)
     return district
 
 

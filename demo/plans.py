@@ -11,6 +11,8 @@ import math
 from datetime import date
 
 from core import access
+from indicators import selectors as balance_selectors
+from indicators import services as balance_services
 from plans import services
 from plans.models import PlanArea, SchoolPlan
 from schools.models import District, School
@@ -34,14 +36,17 @@ SWOT = {
     "将规划目标纳入教职工考核;争取县财政专项资金,保障校舍改造与设备更新;每学年开展自评并向教代会报告。",
 }
 
-GOALS = [
+# (area, goal, measures, [(target, metric, yearly steps from the baseline)])
+GOALS: list[tuple[str, str, str, list[tuple[str, str, tuple[float, ...]]]]] = [
     (
         "办学条件",
         "改善办学条件,各项资源配置指标达到优质均衡标准",
         "实施教学楼改扩建和运动场改造工程;按标准配齐音乐、美术等专用教室;更新教学仪器设备。",
         [
-            ("生均教学及辅助用房面积", "indicator:teaching_area_per_student", (0.0, 0.2, 0.4)),
-            ("生均体育运动场馆面积", "indicator:sports_area_per_student", (0.0, 0.3, 0.6)),
+            # Linked to the stored results: from the school's own figure up to the standard (or, where
+            # it is met, a few per cent above it); see _toward_standard.
+            ("生均教学及辅助用房面积", "indicator:teaching_area_per_student", ()),
+            ("生均体育运动场馆面积", "indicator:sports_area_per_student", ()),
         ],
     ),
     (
@@ -75,6 +80,12 @@ def seed_plans(district: District) -> None:
     """Plans for ten demo schools, progress for 2024 and 2025, and the county plan."""
     if SchoolPlan.objects.filter(school__district=district).exists():
         return
+    # Linked targets start from the school's own figures, read from the stored results: the
+    # seeding transaction's recomputes run after its commit, so the plan years' are made now (the
+    # queued ones then find them unchanged).
+    for year in (PLAN_START, PLAN_START + 1):
+        balance_services.balance_recompute_and_follow(districts=[district], year=year)
+    standards = _standards(district)
     bureau = access.bureau_staff_of(district.pk).first()
     areas = {a.name: a for a in PlanArea.objects.all()}
     for n, suffix in enumerate(SCHOOLS_WITH_PLANS):
@@ -98,7 +109,11 @@ def seed_plans(district: District) -> None:
                     # Round toward "met" so the first year's target is the school's own figure.
                     exact = actual if actual is not None else 0.0
                     base = math.floor(exact * 100) / 100 if direction == "higher" else math.ceil(exact * 100) / 100
-                    values = {str(PLAN_START + i): round(base + step, 2) for i, step in enumerate(steps)}
+                    if metric.startswith("indicator:"):
+                        standard = standards.get((metric.removeprefix("indicator:"), level))
+                        values = _toward_standard(base, standard)
+                    else:
+                        values = {str(PLAN_START + i): round(base + step, 2) for i, step in enumerate(steps)}
                     services.target_save(
                         goal=goal,
                         target=probe,
@@ -181,6 +196,26 @@ def seed_plans(district: District) -> None:
         services.county_figure_set(district=district, year=year, kind="enrolment_rate", value=enrolment)
         services.county_figure_set(district=district, year=year, kind="dropout_rate", value=dropout)
         services.county_figure_set(district=district, year=year, kind="retention_rate", value=retention)
+
+
+def _standards(district: District) -> dict[tuple[str, str], float]:
+    """(indicator key, level) → the school standard of the 2017 rule, from the stored result."""
+    result = balance_selectors.balance_result_get(district=district, year=PLAN_START, profile_name="quality-2017")
+    if result is None:
+        return {}
+    return {
+        (rule.key, level): value
+        for rule in result.outcome.rules
+        for level, value in rule.standards.items()
+        if value is not None
+    }
+
+
+def _toward_standard(base: float, standard: float | None) -> dict[str, float]:
+    """Three yearly targets from the school's figure: up to the standard by the last year when it
+    is below it, else a modest rise above its own figure (5 % over the plan)."""
+    goal = standard if standard is not None and standard > base else base * 1.05
+    return {str(PLAN_START + i): round(base + (goal - base) * i / 2, 2) for i in range(3)}
 
 
 def _custom_actual(name: str, year: int) -> str:

@@ -23,7 +23,7 @@ class Bar:
 def cv_bars(bars: Sequence[Bar], *, width: int = 600, title: str = "") -> str:
     """Horizontal bars of each indicator's CV with its threshold drawn as a red tick."""
     row, left, right, top = 26, 230, 50, 24 if title else 6
-    height = top + row * len(bars) + 22
+    height = top + row * len(bars) + 38  # the scale, then the axis title
     values = [b.value for b in bars if b.value is not None] + [b.threshold for b in bars if b.threshold is not None]
     scale_max = max([0.6, *values]) * 1.1
     plot = width - left - right
@@ -61,13 +61,26 @@ def cv_bars(bars: Sequence[Bar], *, width: int = 600, title: str = "") -> str:
             )
     axis_y = top + row * len(bars) + 4
     parts.append(f'<line x1="{left}" y1="{axis_y}" x2="{left + plot}" y2="{axis_y}" stroke="{LINE}"/>')
-    for tick in (0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5):
+    for tick in (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.25, 1.5):
         if tick > scale_max:
             break
         parts.append(
             f'<text x="{x(tick):.1f}" y="{axis_y + 14}" font-size="10" text-anchor="middle" {FONT} '
             f'fill="{MUTED}">{tick:g}</text>'
         )
+    parts.append(
+        f'<text x="{left - 6}" y="{axis_y + 14}" font-size="10" text-anchor="end" {FONT} fill="{INK}">差异系数</text>'
+    )
+    # The legend under the scale: within / above the standard, and the standard's tick.
+    lx = left
+    parts.append(
+        f'<rect x="{lx}" y="{axis_y + 21}" width="10" height="10" fill="{OK}"/>'
+        f'<text x="{lx + 14}" y="{axis_y + 30}" font-size="10" {FONT} fill="{INK}">达标</text>'
+        f'<rect x="{lx + 50}" y="{axis_y + 21}" width="10" height="10" fill="{BAD}"/>'
+        f'<text x="{lx + 64}" y="{axis_y + 30}" font-size="10" {FONT} fill="{INK}">超过标准</text>'
+        f'<line x1="{lx + 128}" y1="{axis_y + 20}" x2="{lx + 128}" y2="{axis_y + 32}" stroke="{BAD}" stroke-width="2"/>'
+        f'<text x="{lx + 134}" y="{axis_y + 30}" font-size="10" {FONT} fill="{INK}">标准(≤)</text>'
+    )
     parts.append("</svg>")
     return "".join(parts)
 
@@ -79,9 +92,11 @@ def trend_lines(
     threshold: float | None = None,
     width: int = 560,
     height: int = 180,
+    axis: str = "差异系数",
 ) -> str:
-    """CV per year for a few indicators, with the threshold as a dashed line."""
-    left, right, top, bottom = 40, 150, 10, 24
+    """CV per year for a few indicators (the value axis named `axis`), with the threshold as a
+    labelled dashed line and a legend."""
+    left, right, top, bottom = 40, 150, 18, 24
     plot_w, plot_h = width - left - right, height - top - bottom
     values = [v for _n, vs in series for v in vs if v is not None] + ([threshold] if threshold else [])
     vmax = max([0.1, *values]) * 1.15
@@ -93,6 +108,15 @@ def trend_lines(
 
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" aria-label="趋势">']
     parts.append(f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" stroke="{LINE}"/>')
+    parts.append(f'<line x1="{left}" y1="{top}" x2="{left}" y2="{top + plot_h}" stroke="{LINE}"/>')
+    for k in range(5):  # the value scale
+        value = vmax * k / 4
+        _x, ty = pos(0, value)
+        parts.append(
+            f'<text x="{left - 4}" y="{ty + 3:.1f}" font-size="9" text-anchor="end" {FONT} '
+            f'fill="{MUTED}">{value:.3g}</text>'
+        )
+    parts.append(f'<text x="0" y="10" font-size="10" {FONT} fill="{INK}">{escape(axis)}</text>')
     for i, year in enumerate(years):
         px, _py = pos(i, 0)
         parts.append(
@@ -104,8 +128,8 @@ def trend_lines(
         parts.append(
             f'<line x1="{left}" y1="{ty:.1f}" x2="{left + plot_w}" y2="{ty:.1f}" stroke="{BAD}" '
             f'stroke-dasharray="4 3"/>'
-            f'<text x="{left - 4}" y="{ty + 4:.1f}" font-size="10" text-anchor="end" {FONT} '
-            f'fill="{BAD}">{threshold:g}</text>'
+            f'<text x="{left + plot_w - 2}" y="{ty - 3:.1f}" font-size="10" text-anchor="end" {FONT} '
+            f'fill="{BAD}">标准 {threshold:g}</text>'
         )
     for k, (name, vs) in enumerate(series):
         color = palette[k % len(palette)]

@@ -41,6 +41,26 @@ class RuleProfile(models.Model):
         return self.versions.order_by("-version").first()  # type: ignore[return-value]
 
 
+class CurrentProfile(models.Model):
+    """The profile a district is assessed under now: its pages, forms and reports open on it.
+
+    At most one per district; without one the district's first profile of the 2017 method
+    (indicators.selectors.current_profile) is used. Set by whoever configures the rules.
+    """
+
+    district = models.OneToOneField(District, on_delete=models.CASCADE, related_name="current_profile")
+    profile = models.ForeignKey(RuleProfile, on_delete=models.PROTECT, related_name="current_for")
+    chosen_at = models.DateTimeField(auto_now=True)
+    chosen_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        verbose_name = _("现行评估规则")
+        verbose_name_plural = _("现行评估规则")
+
+    def __str__(self) -> str:
+        return f"{self.district_id}: {self.profile_id}"
+
+
 class RuleProfileVersion(models.Model):
     """One immutable version of a profile's rules. Editing a profile adds a version."""
 

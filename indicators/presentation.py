@@ -7,10 +7,12 @@ rounds for display, so the page, the API, the spreadsheet and the PDF show the s
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from indicators.chart_data import cv_bars_spec
 from indicators.charts import Bar, cv_bars
 from indicators.formulas import FACILITY_FIELDS, IndicatorRule, Note
 from indicators.formulas.catalogue import NOTE_TEXTS
@@ -210,7 +212,8 @@ class LevelView:
     composite_threshold: float | None
     rows: list[IndicatorRow]
     notes: list[str]
-    chart: str
+    chart: str  # SVG, shown until the page's chart script draws `spec` (and in the PDF)
+    spec: dict[str, Any]
 
 
 def rule_views(outcome: BalanceOutcome) -> list[RuleView]:
@@ -226,10 +229,9 @@ def level_views(outcome: BalanceOutcome) -> list[LevelView]:
             IndicatorRow(ind, views[key], sorted(ind.terms, key=lambda t: -t.share), note_text(ind.note))
             for key, ind in level.indicators.items()
         ]
-        chart = cv_bars(
-            [Bar(_display(r.rule.label), r.cv.cv, r.cv.threshold) for r in rows],
-            title=_("%(level)s:差异系数与标准") % {"level": _(LEVEL_LABELS.get(name, name))},
-        )
+        bars = [Bar(_display(r.rule.label), r.cv.cv, r.cv.threshold) for r in rows]
+        title = _("%(level)s:差异系数与标准") % {"level": _(LEVEL_LABELS.get(name, name))}
+        chart = cv_bars(bars, title=title)
         out.append(
             LevelView(
                 level=name,
@@ -241,6 +243,7 @@ def level_views(outcome: BalanceOutcome) -> list[LevelView]:
                 rows=rows,
                 notes=[note_text(n) for n in level.notes],
                 chart=chart,
+                spec=cv_bars_spec(bars, title=title, short=[_display(r.rule.short_label) for r in rows]),
             )
         )
     return out

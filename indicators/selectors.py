@@ -11,7 +11,7 @@ from django.db.models import Exists, Field, OuterRef, Q, QuerySet
 from django.db.models.options import Options
 
 from indicators.formulas import SchoolRecord
-from indicators.models import BalanceResult, BalanceState, RuleProfile, RuleProfileVersion
+from indicators.models import BalanceResult, BalanceState, CurrentProfile, RuleProfile, RuleProfileVersion
 from schools.fields import STAT_KEYS
 from schools.models import AnnualStatistics, District, School, SchoolVersion
 
@@ -120,6 +120,29 @@ def profiles_for_district(district: District) -> list[RuleProfile]:
     candidates = list(RuleProfile.objects.annotate(chosen=Exists(chosen_here)).filter(Q(chosen=True) | Q(province="")))
     chosen: list[RuleProfile] = [p for p in candidates if p.chosen]
     return chosen or [p for p in candidates if p.province == ""]
+
+
+def is_quality_method(profile: RuleProfile) -> bool:
+    """Whether a profile judges each CV on its own (the 2017 优质均衡 method)."""
+    version = profile.current_version()
+    return version is not None and bool(version.definition.get("county_rule") == "each_indicator")
+
+
+def current_profile(district: District, profiles: Sequence[RuleProfile] | None = None) -> RuleProfile | None:
+    """The profile the district is assessed under now (its pages, forms and reports open on it).
+
+    The one set for it (CurrentProfile) when the district still uses it; else its first profile of
+    the 2017 method; else its first profile; None when it has none.
+    """
+    if profiles is None:
+        profiles = profiles_for_district(district)
+    if not profiles:
+        return None
+    chosen = CurrentProfile.objects.filter(district=district).values_list("profile_id", flat=True).first()
+    for profile in profiles:
+        if profile.pk == chosen:
+            return profile
+    return next((p for p in profiles if is_quality_method(p)), profiles[0])
 
 
 def current_versions(profiles: Iterable[RuleProfile]) -> list[RuleProfileVersion]:

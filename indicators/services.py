@@ -23,11 +23,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.models import User
-from core.transactions import on_commit_once
+from core.transactions import derived_data_atomic, on_commit_once
 from indicators import formulas, stored
 from indicators.defaults import DEFAULT_PROFILES
-from indicators.models import BalanceResult, BalanceState, RuleProfile, RuleProfileVersion
-from indicators.selectors import CountyInputs, county_inputs, profile_versions_for_districts
+from indicators.models import BalanceResult, BalanceState, CurrentProfile, RuleProfile, RuleProfileVersion
+from indicators.selectors import CountyInputs, county_inputs, profile_versions_for_districts, profiles_for_district
 from schools.models import District, Status
 
 log = logging.getLogger(__name__)
@@ -205,16 +205,17 @@ def balance_recompute(*, districts: Sequence[District], year: int, force: bool =
     district_ids = [d.pk for d in districts]
     # Every district-year gets its state row now (stale until this run commits), so a failed run
     # leaves it for the catch-up job; one statement whatever the number of districts.
-    BalanceState.objects.bulk_create(
-        [BalanceState(district_id=d, year=year, started_at=started) for d in district_ids],
-        update_conflicts=True,
-        unique_fields=["district", "year"],
-        update_fields=["started_at", "queued_at"],
-    )
+    with derived_data_atomic():
+        BalanceState.objects.bulk_create(
+            [BalanceState(district_id=d, year=year, started_at=started) for d in district_ids],
+            update_conflicts=True,
+            unique_fields=["district", "year"],
+            update_fields=["started_at", "queued_at"],
+        )
     versions_of = profile_versions_for_districts(district_ids)
     profiles: dict[int, formulas.Profile] = {}  # version pk -> parsed rules, once per call
     new_results: list[BalanceResult] = []
-    with transaction.atomic(), _fewer_gc_passes():
+    with derived_data_atomic(), _fewer_gc_passes():
         writer = _Writer()
         for start in range(0, len(districts), CHUNK_DISTRICTS):
             chunk = districts[start : start + CHUNK_DISTRICTS]
@@ -477,3 +478,10 @@ def district_choose_profiles(*, district: District, profiles: Sequence[RuleProfi
     district.rule_profiles.set(profiles)
     for year in BalanceState.objects.filter(district=district).values_list("year", flat=True):
         balance_mark_stale(district_id=district.pk, year=year)
+
+
+def district_set_current_profile(*, district: District, profile: RuleProfile, user: User | None = None) -> None:
+    """Set the profile a district is assessed under now; it must be one the district uses."""
+    if profile.pk not in {p.pk for p in profiles_for_district(district)}:
+        raise ValidationError({"current": _("该区县未采用此评估规则")})
+    CurrentProfile.objects.update_or_create(district=district, defaults={"profile": profile, "chosen_by": user})

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from datetime import timedelta
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -11,6 +13,7 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
@@ -21,6 +24,7 @@ from django.views.decorators.http import require_POST
 from core import access
 from core.identity import files_digest
 from indicators import presentation, selectors, services
+from indicators.chart_data import lines_spec
 from indicators.charts import trend_lines
 from indicators.forms import DistrictProfilesForm, ProfileCreateForm, ProfileDefinitionForm
 from indicators.models import BalanceResult, RuleProfile
@@ -31,10 +35,13 @@ from schools.selectors import default_year
 @login_required
 def balance_home(request: HttpRequest, district_code: str) -> HttpResponse:
     district: District = access.get_district_for_user(request.user, district_code)
-    profiles = selectors.profiles_for_district(district)
-    if not profiles:
+    current = selectors.current_profile(district)
+    if current is None:
         raise Http404(_("尚未配置评估规则"))
-    return redirect("indicators:balance_page", district.code, default_year(district.pk), profiles[0].name)
+    return redirect("indicators:balance_page", district.code, default_year(district.pk), current.name)
+
+
+RECENT_RECOMPUTE = timedelta(minutes=15)
 
 
 @login_required
@@ -52,10 +59,19 @@ def balance_page(request: HttpRequest, district_code: str, year: int, profile: s
         "year": year,
         "profile": profile,
         "profiles": profiles,
+        "current": selectors.current_profile(district, profiles),
+        "profile_label": _(next(p.label for p in profiles if p.name == profile)),
         "years": [r.year for r in history] or [year],
         "result": result,
         "state": state,
         "can_recompute": access.can(request.user, "manage", district),
+        "can_scenarios": access.can(request.user, "view_scenarios", district),
+        # A recompute after a change in the last quarter of an hour is said at the top of the page.
+        "recently_recomputed": state is not None
+        and not state.stale
+        and state.computed_at is not None
+        and state.requested_at is not None
+        and timezone.now() - state.computed_at < RECENT_RECOMPUTE,
     }
     if result is not None:
         outcome = result.outcome
@@ -74,6 +90,12 @@ def balance_page(request: HttpRequest, district_code: str, year: int, profile: s
             units=SimpleLazyObject(lambda: presentation.unit_rows(outcome)),
             rules=SimpleLazyObject(lambda: presentation.rule_views(outcome)),
             county_passes=outcome.passes,
+            school_standards=any(v is not None for rule in outcome.rules for v in rule.standards.values()),
+            composite_lines=[
+                (presentation.LEVEL_LABELS.get(name, name), level.composite_threshold)
+                for name, level in outcome.levels.items()
+                if level.composite_threshold is not None
+            ],
             trends=_cached_trends(history),
         )
     return render(request, "indicators/balance_page.html", context)
@@ -84,6 +106,7 @@ DISPLAY_SOURCES = (
     "templates/indicators/balance_page.html",
     "indicators/presentation.py",
     "indicators/charts.py",
+    "indicators/chart_data.py",
     "indicators/templatetags",
     "core/templatetags/ui.py",
     "locale",
@@ -94,19 +117,19 @@ def display_version() -> str:
     return files_digest(DISPLAY_SOURCES)[:16]
 
 
-def _cached_trends(history: list[BalanceResult]) -> list[dict[str, str]]:
+def _cached_trends(history: list[BalanceResult]) -> list[dict[str, Any]]:
     """The trend charts, cached by the ids of the results they are drawn from."""
     ids = ",".join(str(r.pk) for r in history)
     key = f"balance-trends:{display_version()}:{get_language()}:{ids}"
 
-    def draw() -> list[dict[str, str]]:
-        return [{"label": t["label"], "svg": str(t["svg"])} for t in _trends(history)]
+    def draw() -> list[dict[str, Any]]:
+        return [{**t, "svg": str(t["svg"])} for t in _trends(history)]
 
-    charts: list[dict[str, str]] = cache.get_or_set(key, draw, timeout=24 * 3600) or []
-    return [{"label": c["label"], "svg": mark_safe(c["svg"])} for c in charts]  # noqa: S308 - drawn by charts.py
+    charts: list[dict[str, Any]] = cache.get_or_set(key, draw, timeout=24 * 3600) or []
+    return [{**c, "svg": mark_safe(c["svg"])} for c in charts]  # noqa: S308 - drawn by charts.py
 
 
-def _trends(history: list[BalanceResult]) -> list[dict[str, str]]:
+def _trends(history: list[BalanceResult]) -> list[dict[str, Any]]:
     if len(history) < 2:
         return []
     years = [r.year for r in history]
@@ -122,7 +145,8 @@ def _trends(history: list[BalanceResult]) -> list[dict[str, str]]:
                 threshold = ind.threshold if ind.threshold is not None else threshold
         if series:
             svg = trend_lines(years, list(series.items()), threshold=threshold)
-            out.append({"label": label, "svg": mark_safe(svg)})  # noqa: S308 - escaped in charts.py
+            spec = lines_spec(years, list(series.items()), axis=_("差异系数"), threshold=threshold)
+            out.append({"level": level, "label": label, "svg": mark_safe(svg), "spec": spec})  # noqa: S308 - escaped in charts.py
     return out
 
 
@@ -213,6 +237,10 @@ def district_profiles(request: HttpRequest, district_code: str) -> HttpResponse:
     """The bureau chooses which rule profiles its county is evaluated under."""
     district: District = access.get_district_for_user(request.user, district_code)
     chosen = list(district.rule_profiles.all())
+    effective = selectors.profiles_for_district(district)
+    current = selectors.current_profile(district, effective)
+    if request.method == "POST" and "current" in request.POST:
+        return _set_current(request, district, effective)
     form = DistrictProfilesForm(request.POST or None, province=district.province, initial={"profiles": chosen})
     if request.method == "POST":
         access.require(request.user, "manage", district)
@@ -226,7 +254,27 @@ def district_profiles(request: HttpRequest, district_code: str) -> HttpResponse:
         {
             "district": district,
             "form": form,
-            "effective": selectors.profiles_for_district(district),
+            "effective": effective,
+            "current": current,
             "can_manage": access.can(request.user, "manage", district),
+            "can_configure": access.can(request.user, "configure"),
         },
     )
+
+
+def _set_current(request: HttpRequest, district: District, effective: list[RuleProfile]) -> HttpResponse:
+    """Whoever configures the rules sets the profile the county is assessed under now."""
+    if not access.can(request.user, "configure"):
+        raise PermissionDenied
+    profile = next((p for p in effective if p.name == request.POST.get("current")), None)
+    if profile is None:
+        messages.error(request, _("该区县未采用此评估规则"))
+        return redirect("indicators:district_profiles", district.code)
+    try:
+        services.district_set_current_profile(district=district, profile=profile, user=access.acting_user(request))
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect("indicators:district_profiles", district.code)
+    messages.success(request, _("已设为现行评估规则:%(label)s") % {"label": _(profile.label)})
+    return redirect("indicators:balance_home", district.code)

@@ -28,7 +28,7 @@ class Change:
         return {"school_code": self.school_code, "field": self.field, "from": self.from_value, "to": self.to_value}
 
 
-class UnknownChange(ValueError):
+class UnknownChange(ValueError):  # noqa: N818 (a refusal the callers show, not an internal error)
     """A change names a school not in the county or a key not in the data dictionary."""
 
 
@@ -43,6 +43,5 @@ def apply_changes(records: Sequence[SchoolRecord], changes: Iterable[Change]) ->
             raise UnknownChange(f"{change.field} is not a data-dictionary key")
         overrides.setdefault(change.school_code, {})[change.field] = change.to_value
     return [
-        replace(r, stats={**r.stats, **overrides[r.school_code]}) if r.school_code in overrides else r
-        for r in records
+        replace(r, stats={**r.stats, **overrides[r.school_code]}) if r.school_code in overrides else r for r in records
     ]

@@ -1,9 +1,11 @@
 from django.urls import path
 
-from plans import views
+from plans import views, views_school
 
 app_name = "plans"
 urlpatterns = [
+    path("my-school/", views_school.my_school, name="my_school"),
+    path("schools/<str:code>/standing/", views_school.school_standing_page, name="school_standing"),
     path("plans/", views.plan_list, name="plan_list"),
     path("plans/new/", views.plan_create, name="plan_create"),
     path("plans/<int:pk>/", views.plan_detail, name="plan_detail"),

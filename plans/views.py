@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.safestring import mark_safe
@@ -17,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from core import access, revisions
 from core.years import current_school_year
+from indicators.chart_data import lines_spec
 from indicators.charts import trend_lines
 from plans import files, selectors, services
 from plans.forms import EvidenceForm, GoalForm, PlanCreateForm, SectionsForm, TargetForm
@@ -113,15 +115,13 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
         goal.pinned = pinned.get(f"goal:{goal.pk}", [])  # type: ignore[attr-defined]
     for row in rows:
         row.pinned = pinned.get(f"target:{row.target.pk}", [])  # type: ignore[attr-defined]
-    chart = None
+    chart = chart_spec = None
     reported = [r for r in rows if any(c["achievement"] is not None for c in r.cells)]
     if reported:
-        chart = mark_safe(  # noqa: S308 - drawn by indicators.charts, text escaped there
-            trend_lines(
-                plan.years,
-                [(r.target.name, [c["achievement"] for c in r.cells]) for r in reported[:8]],
-                threshold=100.0,
-            )
+        series = [(r.target.name, [c["achievement"] for c in r.cells]) for r in reported[:8]]
+        chart = mark_safe(trend_lines(plan.years, series, threshold=100.0, axis="目标完成度(%)"))  # noqa: S308
+        chart_spec = lines_spec(
+            plan.years, series, axis=_("目标完成度"), threshold=100.0, unit="%", digits=1, threshold_label=_("达成")
         )
     versions = list(SchoolPlan.objects.filter(school=school, start_year=plan.start_year).order_by("version"))
     diff = services.plan_diff(plan.previous, plan) if plan.previous else []
@@ -140,6 +140,7 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 (f, services.section_label(f), getattr(plan, f), pinned.get(f"section:{f}", [])) for f in SECTION_FIELDS
             ],
             "chart": chart,
+            "chart_spec": chart_spec,
             "versions": versions,
             "diff": diff,
             "years": [(y, reports.get(y)) for y in plan.years],
@@ -318,60 +319,27 @@ def progress_page(request: HttpRequest, pk: int, year: int) -> HttpResponse:
     if request.method == "POST":
         action = request.POST.get("action", "save")
         try:
-            if action in ("save", "submit") and can_edit:
-                entries = {
-                    item.pk: {
-                        "actual": request.POST.get(f"actual_{item.pk}"),
-                        "status": request.POST.get(f"status_{item.pk}", ""),
-                        "narrative": request.POST.get(f"narrative_{item.pk}", ""),
-                    }
-                    for item in progress.items.all()
-                }
-                services.progress_save(
-                    progress=progress,
-                    items=entries,
-                    summary=request.POST.get("summary", ""),
-                    user=access.acting_user(request),
-                    expected_revision=revisions.parse(request.POST.get("revision")),
-                )
-                if action == "submit":
-                    services.progress_submit(progress=progress, user=access.acting_user(request))
-                    messages.success(request, _("年度自评已提交"))
-                else:
-                    messages.success(request, _("已保存"))
-            elif action == "upload" and can_edit:
-                form = EvidenceForm(request.POST, request.FILES)
-                if not form.is_valid():
-                    raise ValidationError(_("请选择要上传的文件"))
-                services.evidence_add(
-                    progress=progress, upload=form.cleaned_data["file"], user=access.acting_user(request)
-                )
-                messages.success(request, _("佐证材料已上传"))
-            elif action == "refresh" and can_edit:
-                count = services.progress_autofill(progress)
-                messages.success(request, _("已从统计数据和计算结果更新 %(n)s 项") % {"n": count})
-            elif action in ("approve", "return") and can_review:
-                services.progress_review(
-                    progress=progress,
-                    user=access.acting_user(request),
-                    approve=action == "approve",
-                    comment=request.POST.get("comment", ""),
-                )
-                messages.success(request, _("已处理"))
-            else:
-                raise PermissionDenied
+            _progress_post(request, progress, action, can_edit=can_edit, can_review=can_review)
         except ValidationError as error:
             _errors(request, error)
             status = revisions.status_of(error)
+            if request.FILES.getlist("evidence"):
+                messages.warning(request, _("所选文件未上传:浏览器不能保留已选的文件,请改正后重新选择"))
         else:
             return redirect("plans:progress", plan.pk, year)
+    # After a refused save nothing was saved: show back everything the user typed.
+    posted = request.POST if status != 200 else None
     items = list(
         progress.items.select_related("target", "target__goal").order_by("target__goal__order", "target__order")
     )
     for item in items:
         item.year_target = item.target.values.get(str(year))  # type: ignore[attr-defined]
-        # After a refused save, show what the user typed rather than losing it.
-        item.posted_actual = request.POST.get(f"actual_{item.pk}") if status == 400 else None  # type: ignore[attr-defined]
+        item.posted_actual = posted.get(f"actual_{item.pk}") if posted else None  # type: ignore[attr-defined]
+        if posted is not None:
+            item.status = posted.get(f"status_{item.pk}", item.status)
+            item.narrative = posted.get(f"narrative_{item.pk}", item.narrative)
+    if posted is not None:
+        progress.summary = posted.get("summary", progress.summary)
     return render(
         request,
         "plans/progress.html",
@@ -387,6 +355,54 @@ def progress_page(request: HttpRequest, pk: int, year: int) -> HttpResponse:
         },
         status=status,
     )
+
+
+@transaction.atomic
+def _progress_post(
+    request: HttpRequest, progress: AnnualProgress, action: str, *, can_edit: bool, can_review: bool
+) -> None:
+    """One posted action of the progress page, all of it or nothing: the typed values, the chosen
+    evidence files and (for 保存并提交) the submission are saved together."""
+    if action in ("save", "submit", "upload", "refresh") and can_edit:
+        uploads = request.FILES.getlist("evidence")
+        if action == "upload" and not uploads:
+            raise ValidationError(_("请选择要上传的文件"))
+        entries = {
+            item.pk: {
+                "actual": request.POST.get(f"actual_{item.pk}"),
+                "status": request.POST.get(f"status_{item.pk}", ""),
+                "narrative": request.POST.get(f"narrative_{item.pk}", ""),
+            }
+            for item in progress.items.all()
+        }
+        services.progress_save(
+            progress=progress,
+            items=entries,
+            summary=request.POST.get("summary", ""),
+            user=access.acting_user(request),
+            expected_revision=revisions.parse(request.POST.get("revision")),
+            uploads=uploads,
+        )
+        if action == "submit":
+            services.progress_submit(progress=progress, user=access.acting_user(request))
+            messages.success(request, _("年度自评已提交"))
+        elif action == "refresh":  # what was typed is saved first, then linked values are fetched
+            count = services.progress_autofill(progress)
+            messages.success(request, _("已保存,并从统计数据和计算结果更新 %(n)s 项") % {"n": count})
+        elif uploads:
+            messages.success(request, _("已保存,佐证材料已上传"))
+        else:
+            messages.success(request, _("已保存"))
+    elif action in ("approve", "return") and can_review:
+        services.progress_review(
+            progress=progress,
+            user=access.acting_user(request),
+            approve=action == "approve",
+            comment=request.POST.get("comment", ""),
+        )
+        messages.success(request, _("已处理"))
+    else:
+        raise PermissionDenied
 
 
 @login_required

@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 GC_THRESHOLD = 100_000  # young-generation allocations between collections while rendering
 PAGE = re.compile(r"Page (\d+)")
 STYLESHEET = "reports/print.css"  # under a static directory
+TOC_CSS = '.toc a::after { content: leader(".") attr(data-page); }'  # page numbers given as text
 REPORT_LANGUAGE = "zh-hans"  # official reports are in Chinese, whatever the requester's language
 
 
@@ -115,30 +116,47 @@ class _ThreadAssets:
     fetcher: SafeURLFetcher
     font_config: FontConfiguration
     stylesheet: CSS
+    toc_stylesheet: CSS  # the table of contents with its page numbers as text (reports.pdfsplit)
+    fonts: dict[str, Any] = field(default_factory=dict)  # PDF font name → WeasyPrint font drawn with
     created: float = field(default_factory=time.monotonic)
 
 
 _local = threading.local()
 
 
-def _assets() -> _ThreadAssets:
-    assets: _ThreadAssets | None = getattr(_local, "assets", None)
+def thread_assets() -> _ThreadAssets:
+    current: _ThreadAssets | None = getattr(_local, "assets", None)
     roots = static_roots()
-    if assets is None or assets.fetcher.roots != roots:
-        fetcher = SafeURLFetcher(roots)
-        font_config = FontConfiguration()
-        css_path = next((root / STYLESHEET for root in roots if (root / STYLESHEET).is_file()), None)
-        if css_path is None:
-            raise FileNotFoundError(f"{STYLESHEET} not found in {roots}")
-        # Parsing the stylesheet registers the @font-face fonts in font_config (once per thread).
-        stylesheet = CSS(filename=str(css_path), font_config=font_config, url_fetcher=fetcher)
-        assets = _ThreadAssets(fetcher, font_config, stylesheet)
-        _local.assets = assets
+    if current is not None and current.fetcher.roots == roots:
+        return current
+    fetcher = SafeURLFetcher(roots)
+    font_config = FontConfiguration()
+    css_path = next((root / STYLESHEET for root in roots if (root / STYLESHEET).is_file()), None)
+    if css_path is None:
+        raise FileNotFoundError(f"{STYLESHEET} not found in {roots}")
+    # Parsing the stylesheet registers the @font-face fonts in font_config (once per thread).
+    stylesheet = CSS(filename=str(css_path), font_config=font_config, url_fetcher=fetcher)
+    toc = CSS(string=TOC_CSS, font_config=font_config, url_fetcher=fetcher)
+    assets = _ThreadAssets(fetcher, font_config, stylesheet, toc)
+    _local.assets = assets
     return assets
 
 
+def remember_fonts(document: Any) -> None:
+    """Keep the fonts a document was drawn with: reports.pdfsplit cuts merged subsets from them."""
+    fonts = thread_assets().fonts
+    for font in document.fonts.values():
+        name = font.name.decode() if isinstance(font.name, bytes) else str(font.name)
+        fonts.setdefault(name, font)
+
+
+def known_font(name: str) -> Any:
+    """The WeasyPrint font of that PDF name this thread has drawn with, or None."""
+    return thread_assets().fonts.get(name)
+
+
 @contextmanager
-def _fewer_gc_passes() -> Iterator[None]:
+def fewer_gc_passes() -> Iterator[None]:
     """Run Python's cyclic garbage collector less often while WeasyPrint lays out and draws.
 
     A 20-page report makes a few million boxes, styles and text objects, nearly all alive until
@@ -174,7 +192,7 @@ def warm_up(templates: tuple[str, ...] = ()) -> None:
     60-unit county: the first report in a fresh process took 0.2-0.3 s longer than the next.
     """
     try:
-        _assets()
+        thread_assets()
         with translation.override(REPORT_LANGUAGE):
             for name in templates:
                 get_template(name)
@@ -227,17 +245,18 @@ def render_html(template_name: str, context: dict[str, Any]) -> str:
 
 def html_to_pdf(html: str, *, progress: Callable[[int], None] | None = None, expected_pages: int = 20) -> RenderedPDF:
     """Lay out and write the PDF with the safe fetcher and the thread's font configuration."""
-    assets = _assets()
+    assets = thread_assets()
     fetched_before, refused_before = len(assets.fetcher.fetched), len(assets.fetcher.refused)
     handler = _ProgressHandler(progress, expected_pages) if progress else None
     if handler is not None:
         PROGRESS_LOGGER.addHandler(handler)
     try:
-        with _fewer_gc_passes():
+        with fewer_gc_passes():
             document = HTML(string=html, base_url=static_base_url(), url_fetcher=assets.fetcher).render(
                 stylesheets=[assets.stylesheet], font_config=assets.font_config
             )
             data = document.write_pdf()
+        remember_fonts(document)
     finally:
         if handler is not None:
             PROGRESS_LOGGER.removeHandler(handler)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from core import access
@@ -24,7 +24,8 @@ from indicators.formulas import Profile
 from indicators.models import BalanceResult, BalanceState, RuleProfile, RuleProfileVersion
 from indicators.presentation import note_text
 from indicators.results import BalanceOutcome, UnitOutcome
-from indicators.selectors import profiles_for_district
+from indicators.selectors import current_profile, profiles_for_district
+from planner import selectors as planner_selectors
 from plans.models import SchoolPlan
 from plans.selectors import county_plan_board, county_plan_for, plan_target_rows, progress_overview
 from reports import content, sections
@@ -50,6 +51,7 @@ REPORT_SOURCES = (
     "reports/sections.py",
     "reports/xlsx.py",
     "reports/pdf.py",
+    "reports/pdfsplit.py",
 )
 
 
@@ -82,6 +84,9 @@ def report_identity(
     digest.update(f"{template_digest()}|{kind}|{fmt}|{year}|{profile_name}|".encode())
     digest.update(f"{district.pk}|{district.code}|{district.name}|{district.province}|".encode())
     digest.update(f"{district.resident_population}|".encode())
+    if kind == ReportKind.COUNTY:
+        # An adopted plan (its appendix 整改方案) is never edited: a new adoption is a new row.
+        digest.update(f"adopted:{planner_selectors.adopted_plan_id(district, year, profile_name)}|".encode())
     if connection.vendor == "postgresql":
         # The stored versions cover the assessment data too (reports.identity.TRACKED).
         digest.update(f"stored:{stored_identity(kind, district, school, year)}".encode())
@@ -116,8 +121,17 @@ def result_for(district: District, year: int, profile_name: str) -> BalanceResul
     return result
 
 
+def issuing_block(district: District) -> dict[str, str]:
+    """The cover's issuing body and date, as on a real report (成文日期 in Arabic numerals, GB/T 9704)."""
+    today = timezone.localdate()
+    return {"issuer": f"{district.name}教育局", "issued_on": f"{today.year}年{today.month}月{today.day}日"}
+
+
 def report_profiles(district: District) -> list[RuleProfile]:
-    return profiles_for_district(district)
+    """The district's profiles, the one it is assessed under now first (the form's default)."""
+    profiles = profiles_for_district(district)
+    current = current_profile(district, profiles)
+    return sorted(profiles, key=lambda p: p != current)
 
 
 def report_years(district: District) -> list[int]:
@@ -307,6 +321,8 @@ def county_report_context(*, district: District, year: int, profile_name: str) -
         "county_verdict": outcome.passes,
         "approvals": approval_record(events, names),
         "generated_at": timezone.localtime().strftime("%Y-%m-%d %H:%M"),
+        "rectification": planner_selectors.appendix(district, year, profile_name),
+        **issuing_block(district),
     }
 
 
@@ -459,6 +475,7 @@ def school_report_context(*, school: School, year: int, profile_name: str) -> di
         "plan": _plan_view(plan),
         "approvals": approval_record(events, {school.code: name}),
         "generated_at": timezone.localtime().strftime("%Y-%m-%d %H:%M"),
+        **issuing_block(district),
     }
 
 
@@ -512,14 +529,18 @@ def job_get_for_user(user: AnyUser, pk: int) -> ReportJob:
     return job
 
 
+def _with_rule_names(jobs: QuerySet[ReportJob]) -> QuerySet[ReportJob]:
+    """Jobs with `profile_label`, the rule's name (优质均衡…), for lists that show it, not its slug."""
+    label = RuleProfile.objects.filter(name=OuterRef("profile_name")).values("label")[:1]
+    return jobs.annotate(profile_label=Subquery(label)).select_related("school", "requested_by")
+
+
 def jobs_for_district(district: District, limit: int = 20) -> list[ReportJob]:
-    return list(ReportJob.objects.filter(district=district).select_related("school", "requested_by")[:limit])
+    return list(_with_rule_names(ReportJob.objects.filter(district=district))[:limit])
 
 
 def jobs_for_school(school: School, limit: int = 20) -> list[ReportJob]:
-    return list(
-        ReportJob.objects.filter(school=school, kind=ReportKind.SCHOOL).select_related("school", "requested_by")[:limit]
-    )
+    return list(_with_rule_names(ReportJob.objects.filter(school=school, kind=ReportKind.SCHOOL))[:limit])
 
 
 def reusable_job(fingerprint: str) -> ReportJob | None:

@@ -40,7 +40,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from reports import pdf, selectors, xlsx
+from reports import pdf, pdfsplit, selectors, xlsx
 from reports.models import ACTIVE_STATUSES, JobStatus, ReportFormat, ReportJob, ReportKind
 from schools.models import District, School
 
@@ -170,12 +170,26 @@ def reports_requeue_interrupted(*, now: datetime | None = None) -> int:
 def _enqueue(job_id: int) -> None:
     from reports.tasks import render_report
 
+    if getattr(settings, "REPORT_RENDER_IN_THREAD", False):
+        # No broker (`make run`): render beside the request, which answers at once and whose page
+        # polls the job's progress like a worker's; an interrupted render is taken up as above.
+        threading.Thread(target=_render_in_thread, args=(job_id,), name=f"report-{job_id}", daemon=True).start()
+        return
     try:
         render_report.delay(job_id)
     except Exception:
         # Broker down: say so on the page rather than leave the job queued forever.
         log.warning("could not queue report job %s", job_id, exc_info=True)
         _fail(job_id, QUEUE_FAILED)
+
+
+def _render_in_thread(job_id: int) -> None:
+    try:
+        report_render(job_id=job_id)
+    except Exception:  # the job is failed with its reason by report_render; nothing to raise to
+        log.exception("report job %s failed in its thread", job_id)
+    finally:
+        connection.close()  # this thread's own connection
 
 
 # --- render -------------------------------------------------------------------------------------
@@ -209,7 +223,11 @@ def render_document(
         if kind == ReportKind.SCHOOL:
             return xlsx.school_workbook(context), None
         return xlsx.county_workbook(context), None
-    rendered = pdf.render_pdf(TEMPLATES[ReportKind(kind)], context, progress=progress, expected_pages=expected_pages)
+    html = pdf.render_html(TEMPLATES[ReportKind(kind)], context)
+    if progress:
+        progress(30)
+    # The county report's parts render at once in forked processes (reports.pdfsplit).
+    rendered = pdfsplit.render_split(html, progress=progress, expected_pages=expected_pages)
     return rendered.data, rendered.pages
 
 

@@ -19,7 +19,7 @@ from schools.models import District, School
 
 
 def _profiles(district: District) -> list[tuple[str, str]]:
-    return [(p.name, p.label) for p in selectors.report_profiles(district)]
+    return [(p.name, _(p.label)) for p in selectors.report_profiles(district)]
 
 
 @login_required
@@ -84,7 +84,8 @@ def _initial(request: HttpRequest, district: District) -> dict[str, object]:
     job_id = request.GET.get("job", "")
     job = ReportJob.objects.filter(pk=int(job_id), district=district).first() if job_id.isdigit() else None
     if job is None:
-        return {}
+        profiles = selectors.report_profiles(district)
+        return {"profile": profiles[0].name} if profiles else {}
     return {
         "kind": job.kind,
         "school": job.school.code if job.school else "",

@@ -35,8 +35,8 @@ def home(request: HttpRequest) -> HttpResponse:
     """Send each role to where its work is."""
     user = access.acting_user(request)
     own = access.own_school(user)
-    if own is not None:
-        return redirect("schools:school_detail", code=own.code)
+    if own is not None:  # the school's own standing (plans/standing.py)
+        return redirect("plans:school_standing", code=own.code)
     districts = list(access.district_scope(user)[:2])
     if len(districts) == 1:
         return redirect("schools:school_list", district_code=districts[0].code)
@@ -259,7 +259,7 @@ def statistics_action(request: HttpRequest, code: str, year: int, action: str) -
             messages.success(request, _("已提交,等待教育局审核"))
         elif action == "approve":
             services.statistics_approve(stats=stats, user=access.acting_user(request))
-            messages.success(request, _("已审核通过并锁定"))
+            messages.success(request, _("已审核通过并锁定;均衡状况将按新数据重新计算"))
         else:
             form = ReopenForm(request.POST)
             reason = form.data.get("reason", "")

@@ -14,7 +14,12 @@
 #
 # Environment:
 #   RUNSERVER_ADDR   address:port to serve on (default 127.0.0.1:8000)
-#   DEBUG            default "true" here
+#   DEBUG            default "false" here, so the demo looks like the product (its own 404
+#                    and 500 pages, static files served by WhiteNoise after collectstatic);
+#                    DEBUG=true make run gives Django's debug pages. With DEBUG off on plain
+#                    http the script sets SECRET_KEY_FILE (a key generated once into
+#                    .demo-secret-key), SECURE_SSL_REDIRECT=false, SECURE_COOKIES=false and
+#                    SECURE_HSTS_SECONDS=0 unless they are set.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -49,8 +54,17 @@ else
 fi
 
 export DJANGO_SETTINGS_MODULE="${DJANGO_SETTINGS_MODULE:-balance.settings}"
-export DEBUG="${DEBUG:-true}"
+export DEBUG="${DEBUG:-false}"
 export PYTHONUNBUFFERED=1
+if [[ ${DEBUG,,} =~ ^(0|false|no|off)$ ]]; then
+  if [[ -z ${SECRET_KEY:-} && -z ${SECRET_KEY_FILE:-} ]]; then
+    [[ -s .demo-secret-key ]] || .venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(50))' > .demo-secret-key
+    export SECRET_KEY_FILE="$ROOT/.demo-secret-key"
+  fi
+  export SECURE_SSL_REDIRECT="${SECURE_SSL_REDIRECT:-false}"
+  export SECURE_COOKIES="${SECURE_COOKIES:-false}"
+  export SECURE_HSTS_SECONDS="${SECURE_HSTS_SECONDS:-0}"
+fi
 
 if [[ -f manage.py ]]; then
   MANAGE=(.venv/bin/python manage.py)
@@ -63,6 +77,9 @@ log "celery:   ${REDIS_URL:-no REDIS_URL, tasks run in-process}"
 
 log "migrate"
 "${MANAGE[@]}" migrate --noinput
+
+log "collectstatic (WhiteNoise serves them with DEBUG off)"
+"${MANAGE[@]}" collectstatic --noinput -v0
 
 log "seed_city (the demo county, its neighbour and the city office)"
 "${MANAGE[@]}" seed_city

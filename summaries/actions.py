@@ -3,20 +3,25 @@
 A county's actions come from its stored findings (`BalanceOutcome.findings`: CVs above their
 lines, failing composites, the schools' gaps), the assessment items not met, the survey and the
 open problems with their owners; a school's from its gaps, its plan targets missed this year and
-its plan's targets for next year. (When the planner's adopted schedule reaches main, the county's
-actions are to be read from it instead; it is not there yet.)
+its plan's targets for next year. When the bureau has adopted a 整改方案 (the planner's plan and
+its schedule over the years), the county's actions open with its next year: which schools, what,
+how much and at what cost, and where the county stands after it.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.utils import translation
+
 from indicators.presentation import LEVEL_LABELS, gap_text, value_text
 from indicators.results import CompositeAbove, CvAbove, CvNear, UnitOutcome
+from planner.labels import kind_label
 from summaries import words
 from summaries.blocks import Element, Paragraph
 
 if TYPE_CHECKING:
+    from planner.adopted import AdoptedSchedule
     from summaries.selectors import CountyFacts, SchoolFacts
 
 SCHOOLS_LISTED = 10  # schools named one by one in the action on gaps; the rest are counted
@@ -28,7 +33,7 @@ def _numbered(lines: list[str]) -> list[Element]:
 
 def county_actions(facts: CountyFacts) -> list[Element]:
     outcome = facts.outcome
-    lines: list[str] = []
+    lines: list[str] = _schedule_lines(facts.adopted, facts.year) if facts.adopted is not None else []
     for finding in outcome.findings:
         if isinstance(finding, CvAbove):
             ind = finding.indicator
@@ -97,6 +102,40 @@ def county_actions(facts: CountyFacts) -> list[Element]:
     if not lines:
         lines.append("巩固县域义务教育优质均衡发展成果,保持各项指标持续达到要求。")
     return _numbered(lines)
+
+
+def _schedule_lines(adopted: AdoptedSchedule, year: int) -> list[str]:
+    """The adopted plan's next year of work, then the years after it, in one or two lines."""
+    upcoming = [y for y in adopted.years if y.year > year] or list(adopted.years)
+    head = f"按 {adopted.adopted_at:%Y-%m-%d} 采纳的整改方案(总费用 {adopted.cost_yuan:,.0f} 元)"
+    if not upcoming:
+        return [head + "组织实施。"]
+    first, later = upcoming[0], upcoming[1:]
+    work: dict[str, list[str]] = {}
+    with translation.override("zh-hans"):  # the summary is a Chinese document, whatever the page's language
+        for action in adopted.actions_in(first):
+            what = f"{kind_label(action.kind)} {words.plain(action.amount)}{action.unit}"
+            if action.to_school_name:
+                what += f"(至{action.to_school_name})"
+            work.setdefault(action.school_name, []).append(what)
+    listed = list(work.items())[:SCHOOLS_LISTED]
+    text = (
+        f"{head},{school_year(first.year)}在 {len(first.school_codes)} 所学校投入 {first.cost_yuan:,.0f} 元:"
+        + ";".join(f"{name}{'、'.join(items)}" for name, items in listed)
+    )
+    if len(work) > len(listed):
+        text += f";另有 {len(work) - len(listed)} 所学校"
+    if first.compliance_share is not None:
+        text += f",实施后计算单元达标比例达到 {first.compliance_share:.1f}%"
+    text += ",全县达到验收要求。" if first.passes else "。"
+    lines = [text]
+    if later:
+        lines.append(
+            "其后:"
+            + ";".join(f"{school_year(y.year)}在 {len(y.school_codes)} 所学校投入 {y.cost_yuan:,.0f} 元" for y in later)
+            + "。"
+        )
+    return lines
 
 
 def _unit_gaps(unit: UnitOutcome) -> str:

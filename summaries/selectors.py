@@ -20,7 +20,8 @@ from assessment.selectors import county_checklist, district_profile, report_iden
 from assessment.survey.selectors import SurveySummary, survey_get, survey_summary
 from indicators.models import BalanceResult, RuleProfile
 from indicators.results import BalanceOutcome
-from indicators.selectors import profiles_for_district
+from indicators.selectors import current_profile
+from planner.adopted import AdoptedSchedule, adopted_schedule
 from plans.models import AnnualProgress, CountyPlan, ReviewStatus, SchoolPlan
 from plans.selectors import TargetRow, county_plan_board, county_plan_for, plan_target_rows, progress_overview
 from reports.content import RegistryRow
@@ -50,12 +51,7 @@ def summary_profile(district: District, profile_name: str | None = None) -> Rule
         asked = district_profile(district, profile_name)
         if asked is not None:
             return asked
-    profiles = profiles_for_district(district)
-    for profile in profiles:
-        version = profile.current_version()
-        if version is not None and version.definition.get("county_rule") == "each_indicator":
-            return profile
-    return profiles[0] if profiles else None
+    return current_profile(district)
 
 
 def years_with_results(district: District) -> list[int]:
@@ -97,7 +93,8 @@ class CountyFacts:
     open_problems: list[Problem]
     closed_this_year: int
     plans: PlanProgress
-    actions_source: str = "findings"
+    # The adopted 整改方案 with its schedule, when the bureau adopted one: next year's actions follow it.
+    adopted: AdoptedSchedule | None = None
     stamp: str = ""
 
 
@@ -131,12 +128,14 @@ def county_facts(district: District, year: int, profile_name: str | None = None)
         open_problems=open_problems,
         closed_this_year=closed,
         plans=plan_progress(district, year),
+        adopted=adopted_schedule(district, year, profile.name),
     )
     facts.stamp = _stamp(
         result,
         previous,
         report_identity(district, year, profile.name),
         ",".join(f"{p.pk}:{p.updated_at.isoformat()}" for p in open_problems),
+        f"adopted:{facts.adopted.adopted_at.isoformat()}:{facts.adopted.cost_yuan}" if facts.adopted else "",
     )
     return facts
 

@@ -13,6 +13,8 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Final, Literal
 
+from assessment.formulas.text import Text, joined
+
 Outcome = Literal["pass", "fail", "missing", "n/a"]
 Number = int | float | Decimal | Fraction | str
 
@@ -98,9 +100,9 @@ class CheckSpec:
     @property
     def standard_text(self) -> str:
         if self.op == "true":
-            return "是"
+            return Text("是")
         symbol = {">=": "≥", ">": ">", "<=": "≤", "<": "<"}[self.op]
-        return f"{symbol} {plain(self.threshold)}{self.unit}"
+        return Text("%(op)s %(threshold)s%(unit)s", op=symbol, threshold=plain(self.threshold), unit=self.unit)
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,7 +148,13 @@ class ItemSpec:
         """The standard in a few words, for tables (每项检查的标准)."""
         if self.judge == "auto":
             return auto_standard_text(self.auto or "", self.params)
-        return ";".join(c.label if c.op == "true" else f"{c.label} {c.standard_text}" for c in self.checks)
+        return joined(
+            ";",
+            (
+                c.label if c.op == "true" else Text("%(label)s %(standard)s", label=c.label, standard=c.standard_text)
+                for c in self.checks
+            ),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -425,17 +433,27 @@ def plain(value: float | None) -> str:
 def auto_standard_text(kind: str, params: Mapping[str, Any]) -> str:
     if kind == "class_size":
         limits = params.get("limits", {})
-        return f"小学班额≤{plain(limits.get('primary'))}人,初中班额≤{plain(limits.get('junior'))}人"
+        return Text(
+            "小学班额≤%(primary)s人,初中班额≤%(junior)s人",
+            primary=plain(limits.get("primary")),
+            junior=plain(limits.get("junior")),
+        )
     if kind == "school_size":
-        return f"规模≤{plain(params.get('limit'))}人,一贯制学校义务教育阶段≤{plain(params.get('through_limit'))}人"
+        return Text(
+            "规模≤%(limit)s人,一贯制学校义务教育阶段≤%(through)s人",
+            limit=plain(params.get("limit")),
+            through=plain(params.get("through_limit")),
+        )
     if kind == "music_art_rooms":
-        reading = (
-            "不足{n}班不作要求".format(n=params.get("per_classes"))
-            if params.get("reading") == "from_12_classes"
-            else ""
-        )
-        return (
-            f"每{params.get('per_classes')}班音乐、美术专用教室各1间以上;音乐≥{plain(params.get('music_min_area'))}㎡,"
-            f"美术≥{plain(params.get('art_min_area'))}㎡" + (f"({reading})" if reading else "")
-        )
+        figures = {
+            "per": params.get("per_classes"),
+            "music": plain(params.get("music_min_area")),
+            "art": plain(params.get("art_min_area")),
+        }
+        if params.get("reading") == "from_12_classes":
+            return Text(
+                "每%(per)s班音乐、美术专用教室各1间以上;音乐≥%(music)s㎡,美术≥%(art)s㎡(不足%(per)s班不作要求)",
+                **figures,
+            )
+        return Text("每%(per)s班音乐、美术专用教室各1间以上;音乐≥%(music)s㎡,美术≥%(art)s㎡", **figures)
     return ""

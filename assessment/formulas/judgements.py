@@ -24,6 +24,16 @@ from assessment.formulas.checklist import (
     exact,
     plain,
 )
+from assessment.formulas.text import Text, joined
+
+NO_STATISTICS = "未填报统计数据"
+NO_COMPULSORY_STUDENTS = "无小学、初中在校生"
+NOT_REPORTED = "未填报"
+
+
+def _section(section: str) -> Text:
+    return Text(SECTION_NAMES[section], context="学段")
+
 
 # --------------------------------------------------------------------------------------------
 # Automatic judgements, per school
@@ -77,28 +87,35 @@ def judge_class_size(school: SchoolFacts, limits: Mapping[str, float]) -> School
     is "missing". The limit itself passes (45 ≤ 45); one more fails.
     """
     if school.stats is None:
-        return _finding(school, "missing", "未填报统计数据")
+        return _finding(school, "missing", Text(NO_STATISTICS))
     outcomes: list[Outcome] = []
     details: list[str] = []
     for section in ("primary", "junior"):
         students = school.get(f"students_{section}")
         if not students:
             continue
-        name = SECTION_NAMES[section]
+        name = _section(section)
         size = school.get(f"max_class_size_{section}")
         limit = limits[section]
         if size is None:
             outcomes.append("missing")
-            details.append(f"{name}最大班额未填报")
+            details.append(Text("%(section)s最大班额未填报", section=name))
         elif exact(size) > exact(limit):
             outcomes.append("fail")
-            details.append(f"{name}最大班额 {plain(size)} 人,超过 {plain(limit)} 人")
+            details.append(
+                Text(
+                    "%(section)s最大班额 %(size)s 人,超过 %(limit)s 人",
+                    section=name,
+                    size=plain(size),
+                    limit=plain(limit),
+                )
+            )
         else:
             outcomes.append("pass")
-            details.append(f"{name}最大班额 {plain(size)} 人")
+            details.append(Text("%(section)s最大班额 %(size)s 人", section=name, size=plain(size)))
     if not outcomes:
-        return _finding(school, "n/a", "无小学、初中在校生")
-    return _finding(school, _worst(outcomes), ";".join(details))
+        return _finding(school, "n/a", Text(NO_COMPULSORY_STUDENTS))
+    return _finding(school, _worst(outcomes), joined(";", details))
 
 
 def compulsory_students(school: SchoolFacts) -> float | None:
@@ -117,16 +134,17 @@ def judge_school_size(
     Senior students of a 十二年一贯制 school or 完全中学 do not count (义务教育阶段规模).
     """
     if school.stats is None:
-        return _finding(school, "missing", "未填报统计数据")
+        return _finding(school, "missing", Text(NO_STATISTICS))
     students = compulsory_students(school)
     if students is None:
-        return _finding(school, "missing", "在校生数未填报")
+        return _finding(school, "missing", Text("在校生数未填报"))
     if students == 0:
-        return _finding(school, "n/a", "无小学、初中在校生")
+        return _finding(school, "n/a", Text(NO_COMPULSORY_STUDENTS))
     cap = through_limit if school.school_type in through_types else limit
+    figures = {"students": plain(students), "cap": plain(cap)}
     if exact(students) > exact(cap):
-        return _finding(school, "fail", f"义务教育阶段在校生 {plain(students)} 人,超过 {plain(cap)} 人")
-    return _finding(school, "pass", f"义务教育阶段在校生 {plain(students)} 人(上限 {plain(cap)} 人)")
+        return _finding(school, "fail", Text("义务教育阶段在校生 %(students)s 人,超过 %(cap)s 人", **figures))
+    return _finding(school, "pass", Text("义务教育阶段在校生 %(students)s 人(上限 %(cap)s 人)", **figures))
 
 
 def required_rooms(classes: float, per_classes: float = 12, reading: str = "ceil") -> int | None:
@@ -157,36 +175,53 @@ def judge_rooms(
     fails; rooms reported without an area are "missing" (the area can't be confirmed).
     """
     if school.stats is None:
-        return _finding(school, "missing", "未填报统计数据")
+        return _finding(school, "missing", Text(NO_STATISTICS))
     primary, junior = school.get("classes_primary"), school.get("classes_junior")
     if primary is None and junior is None:
-        return _finding(school, "missing", "班级数未填报")
+        return _finding(school, "missing", Text("班级数未填报"))
     classes = (primary or 0) + (junior or 0)
     required = required_rooms(classes, per_classes, reading)
     if required is None:
-        return _finding(school, "n/a", f"{plain(classes)} 个班,不作要求")
+        return _finding(school, "n/a", Text("%(classes)s 个班,不作要求", classes=plain(classes)))
     outcomes: list[Outcome] = []
-    details = [f"{plain(classes)} 个班,应配音乐、美术专用教室各 {required} 间"]
+    details: list[str] = [
+        Text("%(classes)s 个班,应配音乐、美术专用教室各 %(required)s 间", classes=plain(classes), required=required)
+    ]
     for kind, name, minimum in (("music", "音乐", music_min_area), ("art", "美术", art_min_area)):
         rooms = school.get(f"{kind}_rooms")
         area = school.get(f"{kind}_room_min_area")
+        room = Text(name, context="专用教室")
         if rooms is None:
             outcomes.append("missing")
-            details.append(f"{name}专用教室数未填报")
+            details.append(Text("%(room)s专用教室数未填报", room=room))
             continue
         if rooms < required:
             outcomes.append("fail")
-            details.append(f"{name}专用教室 {plain(rooms)} 间,少 {plain(required - rooms)} 间")
+            details.append(
+                Text(
+                    "%(room)s专用教室 %(rooms)s 间,少 %(short)s 间",
+                    room=room,
+                    rooms=plain(rooms),
+                    short=plain(required - rooms),
+                )
+            )
         else:
             outcomes.append("pass")
         if rooms > 0:
             if area is None:
                 outcomes.append("missing")
-                details.append(f"{name}专用教室面积未填报")
+                details.append(Text("%(room)s专用教室面积未填报", room=room))
             elif exact(area) < exact(minimum):
                 outcomes.append("fail")
-                details.append(f"最小{name}专用教室 {plain(area)}㎡,小于 {plain(minimum)}㎡")
-    return _finding(school, _worst(outcomes), ";".join(details))
+                details.append(
+                    Text(
+                        "最小%(room)s专用教室 %(area)s㎡,小于 %(minimum)s㎡",
+                        room=room,
+                        area=plain(area),
+                        minimum=plain(minimum),
+                    )
+                )
+    return _finding(school, _worst(outcomes), joined(";", details))
 
 
 # --------------------------------------------------------------------------------------------
@@ -258,11 +293,20 @@ def judge_auto(item: ItemSpec, schools: Sequence[SchoolFacts]) -> ItemJudgement:
         verdict = None
     else:
         verdict = True
-    missing = tuple(f"{f.school_name}:{f.detail}" for f in unknown)
+    missing: tuple[str, ...] = tuple(
+        Text("%(school)s:%(detail)s", school=f.school_name, detail=f.detail) for f in unknown
+    )
     if not judged and not unknown:
-        missing = ("没有可判定的学校",)
-    summary = f"{len(judged)} 所学校参与判定,{len(failing)} 所未达标" + (
-        f",{len(unknown)} 所数据不全" if unknown else ""
+        missing = (Text("没有可判定的学校"),)
+    summary = (
+        Text(
+            "%(judged)s 所学校参与判定,%(failing)s 所未达标,%(unknown)s 所数据不全",
+            judged=len(judged),
+            failing=len(failing),
+            unknown=len(unknown),
+        )
+        if unknown
+        else Text("%(judged)s 所学校参与判定,%(failing)s 所未达标", judged=len(judged), failing=len(failing))
     )
     return ItemJudgement(item, verdict, (), tuple(findings), missing, summary)
 
@@ -285,14 +329,14 @@ def check_value(check: CheckSpec, values: Mapping[str, Any]) -> tuple[Fraction |
     """num (÷ den × scale) as an exact fraction, or None with the reason."""
     num = values.get(check.num)
     if num is None:
-        return None, "未填报"
+        return None, Text(NOT_REPORTED)
     if check.den is None:
         return exact(num) * exact(check.scale), ""
     den = values.get(check.den)
     if den is None:
-        return None, "未填报"
+        return None, Text(NOT_REPORTED)
     if exact(den) == 0:
-        return None, "分母为 0,无法计算"
+        return None, Text("分母为 0,无法计算")
     return exact(num) / exact(den) * exact(check.scale), ""
 
 
@@ -309,7 +353,9 @@ def judge_entered(item: ItemSpec, values: Mapping[str, Any]) -> ItemJudgement:
             raw = values.get(check.num)
             passes = None if raw is None else raw is True
             results.append(
-                CheckResult(check.label, check.standard_text, None, passes, "" if raw is not None else "未填报")
+                CheckResult(
+                    check.label, check.standard_text, None, passes, "" if raw is not None else Text(NOT_REPORTED)
+                )
             )
             continue
         value, note = check_value(check, values)
@@ -324,7 +370,7 @@ def judge_entered(item: ItemSpec, values: Mapping[str, Any]) -> ItemJudgement:
     verdict: bool | None = False if False in verdicts else (None if None in verdicts else True)
     missing = tuple(i.label for i in item.inputs if values.get(i.key) is None)
     met = sum(1 for v in verdicts if v is True)
-    summary = f"{met}/{len(results)} 项判定达标" if results else ""
+    summary = Text("%(met)s/%(total)s 项判定达标", met=met, total=len(results)) if results else ""
     return ItemJudgement(item, verdict, tuple(results), (), missing, summary)
 
 

@@ -11,19 +11,21 @@ import datetime
 import logging
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from assessment import selectors
+from assessment.formulas.text import Text, joined, to_json
 from assessment.models import Problem
 from assessment.survey import selectors as survey_selectors
 from core.models import User
 from core.transactions import on_commit_once
 from indicators.models import BalanceResult
-from indicators.presentation import gap_text
 from indicators.results import CompositeAbove, CvAbove, UnitShort
 from indicators.selectors import profiles_for_district
 from schools.fields import SECTION_LABELS
@@ -63,8 +65,19 @@ class Findings:
             self.resolved.add(key)
 
 
-def _level(level: str) -> str:
-    return SECTION_LABELS.get(level, level)
+def _level(level: str) -> Text:
+    return Text(SECTION_LABELS.get(level, level), context="学段")
+
+
+def _gap(gap: Any) -> Text:
+    """indicators.presentation.gap_text as a Text (said in the reader's language on the page)."""
+    label = gap.rule.gap_label or gap.rule.label
+    if gap.shortfall is None:
+        return Text("%(label)s未填报", label=label)
+    amount = f"{int(gap.shortfall):,}"
+    if gap.unit == "元":
+        return Text("需增加%(label)s ¥%(amount)s", label=label, amount=amount)
+    return Text("需增加%(label)s %(amount)s %(unit)s", label=label, amount=amount, unit=gap.unit)
 
 
 def _balance_findings(district: District, year: int, found: Findings) -> None:
@@ -80,15 +93,24 @@ def _balance_findings(district: District, year: int, found: Findings) -> None:
         for finding in outcome.findings:
             if isinstance(finding, UnitShort):
                 unit, gap = finding.unit, finding.gap
-                shown = _("未填报") if gap.value is None else f"{gap.value:,.2f}"
+                shown = Text("未填报") if gap.value is None else f"{gap.value:,.2f}"
                 found.fail(
                     Finding(
                         key=f"unit:{name}:{unit.school_code}:{unit.level}:{gap.key}",
                         source=Problem.Source.BALANCE_UNIT,
-                        title=_("%(school)s(%(level)s)%(label)s未达标")
-                        % {"school": unit.school_name, "level": _level(unit.level), "label": gap.rule.label},
-                        detail=_("现值 %(v)s,标准 %(s)s %(u)s;%(gap)s")
-                        % {"v": shown, "s": f"{gap.standard:g}", "u": gap.rule.unit, "gap": gap_text(gap)},
+                        title=Text(
+                            "%(school)s(%(level)s)%(label)s未达标",
+                            school=unit.school_name,
+                            level=_level(unit.level),
+                            label=gap.rule.label,
+                        ),
+                        detail=Text(
+                            "现值 %(v)s,标准 %(s)s %(u)s;%(gap)s",
+                            v=shown,
+                            s=f"{gap.standard:g}",
+                            u=gap.rule.unit,
+                            gap=_gap(gap),
+                        ),
                         school_code=unit.school_code,
                         owner=unit.school_name,
                         profile_name=name,
@@ -100,9 +122,8 @@ def _balance_findings(district: District, year: int, found: Findings) -> None:
                     Finding(
                         key=f"cv:{name}:{ind.level}:{ind.key}",
                         source=Problem.Source.BALANCE_CV,
-                        title=_("%(level)s%(label)s校际差异系数超标")
-                        % {"level": _level(ind.level), "label": ind.rule.label},
-                        detail=_("差异系数 %(cv).3f,标准 ≤ %(t)s") % {"cv": ind.cv or 0, "t": ind.threshold},
+                        title=Text("%(level)s%(label)s校际差异系数超标", level=_level(ind.level), label=ind.rule.label),
+                        detail=Text("差异系数 %(cv).3f,标准 ≤ %(t)s", cv=ind.cv or 0, t=ind.threshold),
                         owner=_("县教育局"),
                         profile_name=name,
                     )
@@ -113,9 +134,10 @@ def _balance_findings(district: District, year: int, found: Findings) -> None:
                     Finding(
                         key=f"cv:{name}:{level.level}:composite",
                         source=Problem.Source.BALANCE_CV,
-                        title=_("%(level)s综合差异系数超标") % {"level": _level(level.level)},
-                        detail=_("综合差异系数 %(cv).3f,标准 ≤ %(t)s")
-                        % {"cv": level.composite or 0, "t": level.composite_threshold},
+                        title=Text("%(level)s综合差异系数超标", level=_level(level.level)),
+                        detail=Text(
+                            "综合差异系数 %(cv).3f,标准 ≤ %(t)s", cv=level.composite or 0, t=level.composite_threshold
+                        ),
                         owner=_("县教育局"),
                         profile_name=name,
                     )
@@ -144,7 +166,9 @@ def _checklist_findings(district: District, year: int, found: Findings) -> None:
         for view in checklist.items.values():
             judgement = view.judgement
             item = judgement.item
-            title = f"{AREA_LABELS_BY_AREA.get(item.area, '')} {item.key}:{item.text}"[:300]
+            title = Text(
+                "%(area)s %(key)s:%(text)s", area=AREA_LABELS_BY_AREA.get(item.area, ""), key=item.key, text=item.text
+            )
             if item.judge == "auto":
                 for finding in judgement.findings:
                     key = f"item:{item.key}:{finding.school_code}"
@@ -153,8 +177,12 @@ def _checklist_findings(district: District, year: int, found: Findings) -> None:
                             Finding(
                                 key=key,
                                 source=Problem.Source.ITEM_SCHOOL,
-                                title=f"{finding.school_name}:{item.standard_text}"[:300],
-                                detail=f"{finding.detail}({item.key} {item.text})",
+                                title=Text(
+                                    "%(school)s:%(standard)s", school=finding.school_name, standard=item.standard_text
+                                ),
+                                detail=Text(
+                                    "%(detail)s(%(key)s %(text)s)", detail=finding.detail, key=item.key, text=item.text
+                                ),
                                 school_code=finding.school_code,
                                 owner=finding.school_name,
                             )
@@ -163,8 +191,17 @@ def _checklist_findings(district: District, year: int, found: Findings) -> None:
                         found.resolve(key)
             elif judgement.verdict is False:
                 failing = [c for c in judgement.checks if c.passes is False]
-                detail = ";".join(
-                    f"{c.label}:{'否' if c.value is None else f'{c.value:,.2f}'}(标准 {c.standard})" for c in failing
+                detail = joined(
+                    ";",
+                    [
+                        Text(
+                            "%(label)s:%(value)s(标准 %(standard)s)",
+                            label=c.label,
+                            value=Text("否") if c.value is None else f"{c.value:,.2f}",
+                            standard=c.standard,
+                        )
+                        for c in failing
+                    ],
                 )
                 found.fail(
                     Finding(
@@ -188,9 +225,8 @@ def _survey_findings(district: District, year: int, found: Findings) -> None:
             Finding(
                 key="recognition",
                 source=Problem.Source.RECOGNITION,
-                title=_("社会认可度未达到 %(t)s%%") % {"t": f"{float(survey.threshold) * 100:g}"},
-                detail=_("认可度 %(r).1f%%,有效问卷 %(n)s 份")
-                % {"r": (summary.rate or 0) * 100, "n": summary.responses},
+                title=Text("社会认可度未达到 %(t)s%%", t=f"{float(survey.threshold) * 100:g}"),
+                detail=Text("认可度 %(r).1f%%,有效问卷 %(n)s 份", r=(summary.rate or 0) * 100, n=summary.responses),
                 owner=_("县人民政府、县教育局"),
             )
         )
@@ -218,6 +254,11 @@ def problems_sync(*, district: District, year: int) -> SyncResult:
     this year's approved data passes it. Problems the bureau added (`manual`) are never touched.
     """
     District.objects.select_for_update().filter(pk=district.pk).first()  # one sync per district at a time
+    with translation.override(settings.LANGUAGE_CODE):  # stored in Chinese, whoever triggered it
+        return _sync(district, year)
+
+
+def _sync(district: District, year: int) -> SyncResult:
     found = Findings({}, set())
     _balance_findings(district, year, found)
     _checklist_findings(district, year, found)
@@ -239,10 +280,18 @@ def problems_sync(*, district: District, year: int) -> SyncResult:
             school=schools.get(finding.school_code),
             title=finding.title[:300],
             detail=finding.detail,
+            title_text=to_json(finding.title),
+            detail_text=to_json(finding.detail),
             owner=finding.owner[:100],
             deadline=default_deadline(year),
         )
         opened += 1
+    # Open problems found before titles kept how they were made: say them from now on too.
+    for problem in problems.exclude(state=Problem.State.CLOSED).filter(key__in=list(found.failing), title_text={}):
+        finding = found.failing[problem.key]
+        if str(finding.title)[:300] == problem.title:
+            problem.title_text, problem.detail_text = to_json(finding.title), to_json(finding.detail)
+            problem.save(update_fields=["title_text", "detail_text"])
     now = timezone.now()
     closed = (
         problems.exclude(state=Problem.State.CLOSED)

@@ -57,6 +57,20 @@ class Fulfilment:
     areas: Mapping[str, tuple[int, int]]  # area -> (responses, target)
     complete: bool
 
+    @property
+    def still_needed(self) -> int:
+        """Responses still needed overall."""
+        return max(self.total_target - self.total, 0)
+
+    @property
+    def parents_needed(self) -> int:
+        return max(self.parents_min - self.parents, 0)
+
+    def area_needed(self, area: str) -> int:
+        """Responses still needed in one area (城区/镇区/乡村) to reach its share of the sample."""
+        count, target = self.areas.get(area, (0, 0))
+        return max(target - count, 0)
+
 
 def plan_fulfilment(plan: SamplePlan, total: int, parents: int, by_area: Mapping[str, int]) -> Fulfilment:
     """Fulfilment of a sample plan: total ≥ target, parents ≥ their minimum, each area ≥ its target."""
@@ -118,3 +132,12 @@ def recognition_verdict(rate: Fraction | None, threshold: Number = "0.85") -> bo
     if rate is None:
         return None
     return rate >= exact(threshold)
+
+
+def survey_verdict(rate: Fraction | None, fulfilment: Fulfilment | None, threshold: Number = "0.85") -> bool | None:
+    """The survey's verdict (§3.5): the rate against the threshold, judged only on a sample that
+    meets its plan (1.5‰ of 常住人口, parents ≥ their share, each area ≥ its share). A sample
+    short anywhere, or without a plan, cannot be judged yet: None, whatever its rate so far."""
+    if fulfilment is None or not fulfilment.complete:
+        return None
+    return recognition_verdict(rate, threshold)

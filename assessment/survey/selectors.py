@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import Count, QuerySet
 from django.utils.translation import gettext as _
 
+from assessment.defaults import AREA_LABELS
 from assessment.models import Survey, SurveyAnswer, SurveyResponse
 from assessment.survey import formulas as survey_formulas
 from schools.models import District
@@ -67,19 +68,33 @@ def survey_summary(survey: Survey) -> SurveySummary:
             survey.population, survey.sample_permille, survey.parent_share, survey.area_shares or {}
         )
         fulfilment = survey_formulas.plan_fulfilment(plan, total, by_group.get("parent", 0), by_area)
-        if total < plan.total:
-            missing.append(_("样本不足:已收回 %(n)s 份,应不少于 %(t)s 份") % {"n": total, "t": plan.total})
-        if by_group.get("parent", 0) < plan.parents_min:
+        if fulfilment.still_needed:
             missing.append(
-                _("家长问卷 %(n)s 份,应不少于 %(t)s 份") % {"n": by_group.get("parent", 0), "t": plan.parents_min}
+                _("样本不足:已收回 %(n)s 份,应不少于 %(t)s 份,还需 %(k)s 份")
+                % {"n": total, "t": plan.total, "k": fulfilment.still_needed}
             )
+        if fulfilment.parents_needed:
+            missing.append(
+                _("家长问卷 %(n)s 份,应不少于 %(t)s 份,还需 %(k)s 份")
+                % {"n": fulfilment.parents, "t": plan.parents_min, "k": fulfilment.parents_needed}
+            )
+        for area, (count, target) in fulfilment.areas.items():
+            if count < target:
+                missing.append(
+                    _("%(area)s样本 %(n)s 份,应不少于 %(t)s 份,还需 %(k)s 份")
+                    % {"area": _(AREA_LABELS.get(area, area)), "n": count, "t": target, "k": target - count}
+                )
     else:
         missing.append(_("未填写常住人口,无法确定样本量"))
     counts = survey_counts(survey)
     overall = [q.get("overall", "overall") for q in survey.definition.get("questionnaires", {}).values()]
     tallies = survey_formulas.group_tallies(counts, survey.positive_options, survey.rate_basis, overall)
     rate = survey_formulas.recognition_rate(tallies, survey.group_weights or None)
-    verdict = survey_formulas.recognition_verdict(rate, survey.threshold)
+    # Judged only on a sample that meets its plan (standards.md §3.5): a short stratum leaves the
+    # survey 无法判定 whatever its rate so far, and `missing` says how many are still needed.
+    verdict = survey_formulas.survey_verdict(rate, fulfilment, survey.threshold)
+    if verdict is None and rate is not None and missing:
+        missing.append(_("样本未达到抽样方案,认可度暂不判定"))
     if total == 0:
         missing.append(_("尚无有效问卷"))
     return SurveySummary(

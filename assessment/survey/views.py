@@ -130,6 +130,7 @@ def survey_page(request: HttpRequest, district_code: str, year: int) -> HttpResp
                     "share": float(survey.area_shares.get(a, 0)) * 100,
                     "count": summary.by_area.get(a, 0),
                     "target": summary.plan.area_targets.get(a) if summary.plan else None,
+                    "needed": summary.fulfilment.area_needed(a) if summary.fulfilment else 0,
                 }
                 for a, label in AREA_LABELS.items()
             ],

@@ -56,7 +56,7 @@ def tr(value: Any) -> Any:
     """
     if not isinstance(value, str):
         return value
-    return labels.display_label(value)
+    return labels.say(value)
 
 
 STATUS_CLASS = {"draft": "muted", "submitted": "info", "approved": "ok", "reopened": "warn", "missing": "bad"}

@@ -172,6 +172,12 @@ def clean_target_values(plan: SchoolPlan, raw: Mapping[str, Any], name: str) -> 
     return values
 
 
+def _stored(target: PlanTarget, field: str) -> Any:
+    """A target's field as its event records it (the baseline as text, nothing as None)."""
+    value = getattr(target, field)
+    return str(value) if field == "baseline" and value is not None else value
+
+
 @transaction.atomic
 def target_save(
     *,
@@ -208,7 +214,7 @@ def target_save(
     cleaned = clean_target_values(plan, values, name)
     base = parse_number(baseline, _("基线值"))
     fields = ("name", "metric", "level", "unit", "direction", "baseline", "values")
-    before = {f: (str(getattr(target, f)) if f == "baseline" else getattr(target, f)) for f in fields} if target else {}
+    before = {f: _stored(target, f) for f in fields} if target else {}
     if target is None:
         target = PlanTarget(goal=goal, order=goal.targets.count())
     elif target.goal.plan_id != plan.pk:
@@ -225,7 +231,7 @@ def target_save(
     target.unit, target.direction, target.baseline, target.values = unit.strip(), direction, base, cleaned
     target.goal = goal
     target.save()
-    after = {f: (str(getattr(target, f)) if f == "baseline" else getattr(target, f)) for f in fields}
+    after = {f: _stored(target, f) for f in fields}
     _event(plan, "target_save", user, note=target.name, changes=_diff(before, after))
     return target
 

@@ -4,7 +4,7 @@ review; progress deadlines and reminders to late schools."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -128,9 +128,12 @@ def progress_save(
     summary: str,
     user: User | None,
     expected_revision: revisions.Expected = None,
+    uploads: Sequence[UploadedFile] = (),
 ) -> AnnualProgress:
     """Save the school's entries: actual values of custom targets, statuses and narratives, over
-    the revision the editor opened (core.revisions)."""
+    the revision the editor opened (core.revisions), with the evidence files chosen in the same
+    form: all saved together, or nothing (a refused file leaves the typed values unsaved too, and
+    the page shows them back)."""
     progress = AnnualProgress.objects.select_for_update().get(pk=progress.pk)
     if not progress.editable:
         raise ValidationError(_("年度自评已提交或已通过,不能修改"))
@@ -176,6 +179,9 @@ def progress_save(
     progress.summary = summary.strip()
     progress.revision += 1
     progress.save()
+    added = [evidence_add(progress=progress, upload=upload, user=user).original_name for upload in uploads]
+    if added:
+        changes[str(_("佐证材料"))] = ["", "、".join(added)]
     _event(progress.plan, "progress_save", user, year=progress.year, changes=changes)
     return progress
 

@@ -302,24 +302,26 @@ def test_plan_review_and_progress_flow(
     expect(page.locator(f"#item-{linked_item.pk}")).to_contain_text("系统填入:2025 学年已审核统计数据")
     expect(page.locator(f"#item-{linked_item.pk} input")).to_have_count(0)  # not typed in by the school
 
-    # An evidence file (a small PDF), uploaded from memory.
+    # The custom target's actual, a narrative, the summary; then an evidence file (a small PDF,
+    # from memory) in the same form: uploading it saves what was typed and keeps it on the page.
+    page.locator(f"input[name=actual_{custom_item.pk}]").fill("3")
+    page.locator(f"textarea[name=narrative_{custom_item.pk}]").fill("开设“经典诵读”“劳动实践”“科技创客”三门课程。")
+    page.locator("textarea[name=summary]").fill("本学年规划任务总体按期推进,班额得到有效控制。")
     evidence_pdf = pdf_bytes("2025 学年校本课程开设情况")
-    page.locator("#evidence-form input[type=file]").set_input_files(
+    page.locator("#progress-form input[type=file]").set_input_files(
         {"name": "校本课程开设情况.pdf", "mimeType": "application/pdf", "buffer": evidence_pdf}
     )
-    response = click_and_wait(page, page.locator("#evidence-form").get_by_role("button", name="上传"))
+    response = click_and_wait(page, page.locator("#evidence").get_by_role("button", name="保存并上传"))
     assert response.status == 302
     expect(page.locator("ul.messages")).to_contain_text("佐证材料已上传")
     expect(page.get_by_role("link", name="校本课程开设情况.pdf")).to_be_visible()
+    expect(page.locator(f"input[name=actual_{custom_item.pk}]")).to_have_value(re.compile(r"^3(\.0*)?$"))
+    expect(page.locator("textarea[name=summary]")).to_have_value("本学年规划任务总体按期推进,班额得到有效控制。")
     evidence = Evidence.objects.get(progress=progress)
     digest = hashlib.sha256(evidence_pdf).hexdigest()
     assert (evidence.kind, evidence.size, evidence.sha256) == ("pdf", len(evidence_pdf), digest)
     assert (Path(settings.MEDIA_ROOT) / "evidence" / digest).read_bytes() == evidence_pdf
 
-    # The custom target's actual, a narrative, the summary; then save and submit.
-    page.locator(f"input[name=actual_{custom_item.pk}]").fill("3")
-    page.locator(f"textarea[name=narrative_{custom_item.pk}]").fill("开设“经典诵读”“劳动实践”“科技创客”三门课程。")
-    page.locator("textarea[name=summary]").fill("本学年规划任务总体按期推进,班额得到有效控制。")
     shot(page, screenshot_dir, "4-progress-filled")
     response = click_and_wait(page, page.get_by_role("button", name="保存并提交", exact=True))
     assert response.status == 302

@@ -241,10 +241,11 @@ def test_principal_sees_own_school_only(
     own = county["schools"][OWN[0]]
     other = county["schools"][TARGET[0]]
 
-    # Logging in lands on the principal's own school page.
+    # Logging in lands on the school's own standing ("我的学校"); its statistics are one click away.
     login(page, base, "principal-e2e")
-    assert page.url == f"{base}{reverse('schools:school_detail', kwargs={'code': own.code})}"
+    assert page.url == f"{base}{reverse('plans:school_standing', kwargs={'code': own.code})}"
     expect(page.locator("h1")).to_contain_text(OWN[1])
+    page.goto(f"{base}{reverse('schools:school_detail', kwargs={'code': own.code})}")
     expect(page.locator("#years-table")).to_be_visible()
     expect(page.locator(".usermenu .who")).to_contain_text("李校长")
     shot(page, screenshot_dir, "1-principal-home")

@@ -30,10 +30,13 @@ from core import access
 from core.models import Role, User
 from indicators.models import BalanceResult, BalanceState, RuleProfile
 from indicators.selectors import profiles_for_district
+from indicators.whatif import Change
 from plans import services as plan_services
 from plans.models import SECTION_FIELDS, AnnualProgress, Evidence, PlanArea, SchoolPlan
 from reports import services as report_services
 from reports.models import ReportJob
+from scenarios.models import Scenario
+from scenarios.services import scenario_create
 from schools import exchange, services
 from schools.models import AnnualStatistics, District, ImportJob, School, Status
 from schools.selectors import district_school_rows
@@ -75,6 +78,8 @@ class Target:
     problems_for_api: list[Problem]  # the API updates the first and closes the second
     report_job: ReportJob  # district A's county report (XLSX), rendered
     plan_to_approve: SchoolPlan  # a submitted plan the API approves (the review page takes submitted_plan)
+    scenario: Scenario  # district A's what-if, changing school_a1's sports ground
+    scenario_to_delete: Scenario
     # Data exchange (issue #7): a checked import that changes school_a1's books, and another to cancel.
     import_job: ImportJob | None = None
     import_job_to_cancel: ImportJob | None = None
@@ -98,6 +103,17 @@ class Page:
     names: bool = True
     public: bool = False  # meant for anyone holding the link (survey questionnaires): no leak check
     changes: bool = True  # the owner's POST changes data (False: idempotent, may find nothing to do)
+
+
+def scenario_edit(t: Target) -> dict[str, Any]:
+    """An edit of district A's scenario at its current revision (read when posting)."""
+    revision = Scenario.objects.get(pk=t.scenario.pk).revision
+    edit = {"kind": "facility", "school_code": t.school.code, "field": "sports_area", "amount": 10}
+    return {**edit, "revision": revision}
+
+
+def scenario_revision(t: Target) -> dict[str, Any]:
+    return {"revision": Scenario.objects.get(pk=t.scenario_to_delete.pk).revision}
 
 
 def statistics_form(**overrides: Any) -> dict[str, str]:
@@ -220,6 +236,8 @@ WALK: dict[str, Page] = {
         lambda t: [{"name": PROFILE}], scoped=False, post=lambda t: {"definition": "{}", "note": "越权修改"}
     ),
     # plans
+    "plans:my_school": Page(nothing, scoped=False),  # the principal's own school, else 404
+    "plans:school_standing": Page(school),
     "plans:plan_list": Page(nothing, scoped=False),
     "plans:plan_create": Page(nothing, scoped=False),  # always for the user's own school
     "plans:notifications": Page(nothing, scoped=False),  # the user's own messages
@@ -389,8 +407,20 @@ WALK: dict[str, Page] = {
     "summaries:school_file": Page(
         lambda t: [{"code": t.school.code, "year": YEAR, "fmt": f} for f in ("docx", "pdf")], names=False
     ),
+    # what-if scenarios (issue #15): the bureau and inspectors read, the bureau changes
+    "scenarios:list": Page(district, post=lambda t: {"name": "越权方案", "year": YEAR, "profile": PROFILE}),
+    "scenarios:detail": Page(plan("scenario"), post=scenario_edit),
+    "scenarios:delete": Page(plan("scenario_to_delete"), get=False, post=scenario_revision),
+    "api:scenario-list": Page(
+        nothing,
+        scoped=False,
+        post=lambda t: {"district_code": t.district.code, "year": YEAR, "profile_name": PROFILE, "name": "越权方案"},
+    ),
+    "api:scenario-detail": Page(plan("scenario")),
+    "api:scenario-evaluate": Page(plan("scenario")),
+    "api:scenario-edit": Page(plan("scenario"), get=False, post=scenario_edit),
 }
-PROJECT_APPS = ("core", "schools", "indicators", "plans", "reports", "audit", "assessment", "summaries")
+PROJECT_APPS = ("core", "schools", "indicators", "plans", "reports", "audit", "assessment", "summaries", "scenarios")
 
 
 def url_patterns() -> Iterator[tuple[str, str, set[str]]]:
@@ -515,7 +545,20 @@ def target(
             profile_name=PROFILE,
         )
     report_job.refresh_from_db()
+    scenarios = [
+        scenario_create(
+            district=school_a1.district,
+            year=YEAR,
+            profile_name=PROFILE,
+            name=name,
+            changes=[Change(school_a1.code, "sports_area", None, 6000.0)],
+            user=bureau_user,
+        )
+        for name in ("城关一小扩建运动场", "待删除的方案")
+    ]
     return Target(
+        scenario=scenarios[0],
+        scenario_to_delete=scenarios[1],
         report_job=report_job,
         entry_key=entered.key,
         item_evidence=entry.evidence.get(),

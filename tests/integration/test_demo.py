@@ -202,3 +202,39 @@ def test_seed_is_idempotent(demo: District) -> None:
     assert counts() == before
     assert fingerprint() == print_before
     assert DEMO_PASSWORD in out.getvalue()
+
+
+def test_demo_plan_targets_start_from_the_schools_figures_and_rise_toward_the_standard(demo: District) -> None:
+    from plans.models import PlanTarget
+
+    targets = list(
+        PlanTarget.objects.filter(goal__plan__school__district=demo, metric__startswith="indicator:").select_related(
+            "goal__plan__school"
+        )
+    )
+    assert targets
+    for target in targets:
+        start = target.goal.plan.start_year
+        result = BalanceResult.objects.get(district=demo, year=start, profile_name="quality-2017", is_current=True)
+        key = target.metric.removeprefix("indicator:")
+        (unit,) = [u for u in result.outcome.units_of(target.goal.plan.school.code) if u.level == target.level]
+        actual = unit.values[key]
+        assert actual is not None
+        standard = next(r for r in result.outcome.rules if r.key == key).standards[target.level]
+        assert standard is not None
+        years = [target.values[str(start + i)] for i in range(3)]
+        assert abs(years[0] - actual) < 0.01, (target.name, years, actual)  # the school's own figure
+        assert years[0] <= years[1] <= years[2]
+        assert years[2] >= min(standard, actual * 1.05) - 0.01  # up to the standard, or above it when met
+
+
+def test_the_demo_county_history_reads_as_sentences(demo: District, client) -> None:
+    """Issue #14's check: the county's history shows no machine keys, reprs or empty markers."""
+    client.force_login(User.objects.get(username="bureau"))
+    url = reverse("audit:district_history", args=[demo.code])
+    first = client.get(url)
+    pages = first.context["page"].paginator.num_pages
+    for number in range(1, pages + 1):
+        body = client.get(url, {"page": number}).content.decode()
+        for word in ("target_save", "goal_save", "progress_approve", "direction:", "None →", "{}", "None"):
+            assert word not in body, (number, word)

@@ -1,13 +1,13 @@
-"""core.transactions.on_commit_once: after the commit, once per key, nothing after a rollback."""
+"""core.transactions: on_commit_once (after the commit, once per key) and derived_data_atomic."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 
-from core.transactions import on_commit_once
+from core.transactions import derived_data_atomic, on_commit_once
 
 
 class BoomError(Exception):
@@ -85,3 +85,23 @@ def test_entries_saved_in_one_transaction_queue_one_problem_sync(monkeypatch: py
             schedule_problems_sync(district_id=7, year=2025)
         schedule_problems_sync(district_id=7, year=2026)
     assert queued == [(7, 2025), (7, 2026)]
+
+
+def _synchronous_commit() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        (value,) = cursor.fetchone()
+    return str(value)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_derived_data_commits_asynchronously_only_when_it_is_the_whole_transaction() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("synchronous_commit is PostgreSQL's")
+    before = _synchronous_commit()
+    with derived_data_atomic():
+        assert _synchronous_commit() == "off"
+    assert _synchronous_commit() == before  # SET LOCAL ends with its transaction
+    # Inside a transaction that writes user data it is a savepoint: that data stays durable.
+    with transaction.atomic(), derived_data_atomic():
+        assert _synchronous_commit() == before

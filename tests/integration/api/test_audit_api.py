@@ -114,7 +114,14 @@ def test_an_event_says_who_what_old_new_and_why(history: None, school_a1: School
         "summary",
         "changes",
         "reason",
+        # Beside the machine keys, what the history pages show (issue #14).
+        "action_label",
+        "object_type_label",
+        "user_display",
+        "user_role",
+        "changes_labelled",
     }
+    assert change["changes_labelled"] == [{"field": "books", "label": "图书", "old": "20000", "new": "30000"}]
     assert change["object_id"] == str(AnnualStatistics.objects.get(school=school_a1, year=YEAR).pk)
     detail = client_for(principal).get(reverse("api:audit-detail", args=[change["id"]])).json()
     assert detail == change

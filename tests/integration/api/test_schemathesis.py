@@ -39,10 +39,13 @@ from audit.models import AuditEvent
 from balance.wsgi import application
 from core.models import User
 from indicators.models import BalanceResult
+from indicators.whatif import Change
 from plans import services as plan_services
 from plans.models import SECTION_FIELDS, AnnualProgress, PlanArea, SchoolPlan
 from reports import services as report_services
 from reports.models import ReportJob
+from scenarios.models import Scenario
+from scenarios.services import scenario_create
 from schools import services
 from schools.models import AnnualStatistics, School
 from tests.factories import YEAR, make_problem, make_school, save_statistics
@@ -144,6 +147,16 @@ def dataset(
         file=report_services.store_file("0" * 64, "pdf", b"%PDF-1.4\n% report\n"),
     )
 
+    # A what-if scenario with a change, so that its detail, evaluation and edits run on data.
+    scenario_create(
+        district=school_a1.district,
+        year=YEAR,
+        profile_name="quality-2017",
+        name="运动场扩建试算",
+        changes=[Change(school_a1.code, "sports_area", None, 9000.0)],
+        user=bureau_user,
+    )
+
     def ids(queryset: Any) -> list[str]:
         return [str(pk) for pk in queryset.order_by("pk").values_list("pk", flat=True)]
 
@@ -156,6 +169,7 @@ def dataset(
         "/api/v1/problems/": ids(Problem.objects.all()),
         "/api/v1/surveys/": ids(Survey.objects.all()),
         "/api/v1/reports/": ids(ReportJob.objects.all()),
+        "/api/v1/scenarios/": ids(Scenario.objects.all()),
         "district_code": [school_a1.district.code, school_b1.district.code],
         "school_code": [school_a1.code, school_a2.code, point.code, school_b1.code],
         "name": ["quality-2017", "basic-2012"],

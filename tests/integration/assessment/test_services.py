@@ -261,6 +261,19 @@ def survey(district_a: District, school_a1: School, school_a2: School, bureau_us
     return survey_services.survey_open(district=district_a, year=YEAR, user=bureau_user)
 
 
+def plan_met_by(survey: Survey, responses: int) -> None:
+    """A sample plan that `responses` urban parents' questionnaires meet (a survey is judged only
+    on a sample that meets its plan): 1.5‰ of the population is at most `responses`."""
+    survey_services.survey_plan_set(
+        survey=survey,
+        population=str(responses * 1000 * 2 // 3),
+        permille="1.5",
+        parent_share_percent="50",
+        area_percents={"urban": "100", "town": "0", "rural": "0"},
+    )
+    survey.refresh_from_db()
+
+
 def answers(link: SurveyLink, option: str = "5", **extra: str) -> dict[str, str]:
     definition = survey_services.questionnaire_of(link)
     raw = {f"q_{q['key']}": option for q in definition["questions"]}
@@ -410,10 +423,27 @@ def test_survey_summary_counts_rate_and_sample_plan(survey: Survey, school_a1: S
     assert summary.by_area == {"urban": 24, "rural": 1}
     assert summary.tallies == {"parent": (17, 20), "npc": (0, 1), "student": (3, 4)}
     assert summary.rate == pytest.approx(20 / 25)  # pooled: 80 %
-    assert summary.verdict is False
+    # The sample is far short of its plan (standards.md §3.5): not judged, whatever the rate so far,
+    # and each short stratum says how many responses are still needed.
+    assert summary.verdict is None
     assert ("parent", "overall", "5", 10) in summary.counts and ("parent", "q1", "3", 3) in summary.counts
     assert summary.plan is not None and (summary.plan.total, summary.plan.parents_min) == (619, 310)
-    assert summary.missing[0] == "样本不足:已收回 25 份,应不少于 619 份"
+    assert summary.missing[0] == "样本不足:已收回 25 份,应不少于 619 份,还需 594 份"
+    urban = summary.plan.area_targets["urban"]
+    assert f"城区样本 24 份,应不少于 {urban} 份,还需 {urban - 24} 份" in summary.missing
+    assert summary.missing[-1] == "样本未达到抽样方案,认可度暂不判定"
+    # A plan the sample meets (1.5‰ of 10,000 = 15, parents ≥ 8, 96 % urban): judged, 80 % fails.
+    survey_services.survey_plan_set(
+        survey=survey,
+        population="10000",
+        permille="1.5",
+        parent_share_percent="50",
+        area_percents={"urban": "96", "town": "0", "rural": "4"},
+    )
+    survey.refresh_from_db()
+    complete = survey_selectors.survey_summary(survey)
+    assert complete.fulfilment is not None and complete.fulfilment.complete
+    assert complete.verdict is False and complete.missing == []
     # weighting by group is a setting: parents only → exactly 85 % → passes
     survey_services.survey_scoring_set(
         survey=survey,
@@ -631,6 +661,7 @@ def test_a_closed_survey_below_the_threshold_is_a_problem(survey: Survey, school
     link = SurveyLink.objects.get(survey=survey, questionnaire="social", school=school_a1)
     for option in ("5", "3"):
         submit(link, answers(link, option))
+    plan_met_by(survey, 2)
     problem_services.problems_sync(district=survey.district, year=YEAR)
     assert not Problem.objects.filter(key="recognition").exists()  # judged when closed
     survey_services.survey_close(survey=survey, user=None)
@@ -651,6 +682,7 @@ def test_report_sections_shape(survey: Survey, school_a1: School, bureau_user: U
     )
     link = SurveyLink.objects.get(survey=survey, questionnaire="social", school=school_a1)
     submit(link)
+    plan_met_by(survey, 1)
     problem_services.problems_sync(district=survey.district, year=YEAR)
     sections = selectors.report_sections(survey.district, YEAR, "quality-2017")
     assert set(sections) == {"guarantee", "quality", "recognition", "problems"}

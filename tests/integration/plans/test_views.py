@@ -553,8 +553,10 @@ def test_progress_is_submitted_and_reviewed(
 
 def test_an_evidence_upload_is_judged_by_content(principal_client: Client, approved: SchoolPlan, media: Path) -> None:
     principal_client.get(progress_url(approved))
+    progress = AnnualProgress.objects.get(plan=approved, year=START)
     refused = principal_client.post(
-        progress_url(approved), {"action": "upload", "file": SimpleUploadedFile("自评报告.pdf", exe_bytes())}
+        progress_url(approved),
+        {**progress_post(progress, "upload"), "evidence": SimpleUploadedFile("自评报告.pdf", exe_bytes())},
     )
     assert refused.status_code == 400
     assert any("文件“自评报告.pdf”不是允许的类型" in m for m in messages_of(refused))
@@ -562,12 +564,80 @@ def test_an_evidence_upload_is_judged_by_content(principal_client: Client, appro
 
     data = pdf_bytes("自评")
     accepted = principal_client.post(
-        progress_url(approved), {"action": "upload", "file": SimpleUploadedFile("自评报告.pdf", data)}
+        progress_url(approved),
+        {**progress_post(progress, "upload"), "evidence": SimpleUploadedFile("自评报告.pdf", data)},
     )
     assert accepted.status_code == 302
     evidence = Evidence.objects.get()
     assert (evidence.kind, evidence.sha256) == ("pdf", hashlib.sha256(data).hexdigest())
     assert "自评报告.pdf" in page_text(principal_client.get(progress_url(approved)))
+
+
+def test_uploading_evidence_keeps_what_was_typed(principal_client: Client, approved: SchoolPlan, media: Path) -> None:
+    """Evidence belongs to the progress form: the typed values are saved with the file (issue #14)."""
+    page = principal_client.get(progress_url(approved))
+    form = re.search(r'<form[^>]*id="progress-form"[^>]*>(.*?)</form>', page_text(page), re.S)
+    assert form and 'enctype="multipart/form-data"' in form.group(0)
+    assert 'type="file" name="evidence"' in form.group(1), "the file input sits in the progress form"
+    progress = AnnualProgress.objects.get(plan=approved, year=START)
+    custom = progress.items.get(target__name="校本德育课程数")
+    posted = {
+        **progress_post(progress, "save", summary="德育课程按计划开设。", 校本德育课程数="4"),
+        "evidence": [SimpleUploadedFile("课程表.pdf", pdf_bytes("课程表")), SimpleUploadedFile("照片.png", b"")],
+    }
+    refused = principal_client.post(progress_url(approved), posted)
+    # A refused file (the empty one) saves nothing and shows back everything typed.
+    assert refused.status_code == 400
+    assert any("文件“照片.png”是空文件" in m for m in messages_of(refused))
+    assert any("请改正后重新选择" in m for m in messages_of(refused))
+    assert not Evidence.objects.exists()
+    progress.refresh_from_db()
+    assert progress.summary == "" and progress.items.get(pk=custom.pk).actual is None
+    text = page_text(refused)
+    assert f'name="actual_{custom.pk}" value="4"' in text
+    assert "德育课程按计划开设。</textarea>" in text
+    assert text.count("按计划推进。</textarea>") == progress.items.count()
+
+    posted["evidence"] = [SimpleUploadedFile("课程表.pdf", pdf_bytes("课程表"))]
+    assert principal_client.post(progress_url(approved), posted).status_code == 302
+    progress.refresh_from_db()
+    assert progress.summary == "德育课程按计划开设。"
+    assert progress.items.get(pk=custom.pk).actual == 4
+    assert [e.original_name for e in progress.evidence.all()] == ["课程表.pdf"]
+    after = page_text(principal_client.get(progress_url(approved)))
+    assert f'name="actual_{custom.pk}" value="4' in after and "课程表.pdf" in after
+
+    # 保存并提交 then goes through without typing anything again.
+    submitted = principal_client.post(progress_url(approved), progress_post_as_shown(progress))
+    assert submitted.status_code == 302
+    progress.refresh_from_db()
+    assert progress.status == ReviewStatus.SUBMITTED
+
+
+def progress_post_as_shown(progress: AnnualProgress) -> dict[str, str]:
+    """What the page posts when nothing is changed: the stored values, and 保存并提交."""
+    progress.refresh_from_db()
+    data = {"action": "submit", "summary": progress.summary, "revision": str(progress.revision)}
+    for entry in progress.items.all():
+        data[f"actual_{entry.pk}"] = "" if entry.actual is None else str(entry.actual)
+        data[f"status_{entry.pk}"] = entry.status
+        data[f"narrative_{entry.pk}"] = entry.narrative
+    return data
+
+
+def test_a_failed_submit_saves_nothing_and_keeps_the_typing(principal_client: Client, approved: SchoolPlan) -> None:
+    principal_client.get(progress_url(approved))
+    progress = AnnualProgress.objects.get(plan=approved, year=START)
+    custom = progress.items.get(target__name="校本德育课程数")
+    opened_at = progress.revision
+    response = principal_client.post(
+        progress_url(approved), progress_post(progress, action="submit", summary="", 校本德育课程数="5")
+    )
+    assert response.status_code == 400
+    assert "请填写总体自评" in messages_of(response)
+    progress.refresh_from_db()
+    assert progress.revision == opened_at and progress.items.get(pk=custom.pk).actual is None
+    assert f'name="actual_{custom.pk}" value="5"' in page_text(response)
 
 
 @pytest.fixture

@@ -179,3 +179,35 @@ def test_an_edited_draft_keeps_its_words_and_refreshes_the_figures(
     assert SummaryVersion.objects.filter(summary__district=county.district).count() == 1  # no new version
     # The page says the data changed since the version was saved.
     assert "data-changed" in bureau_client.get(page).content.decode()
+
+
+def test_next_years_actions_follow_the_adopted_plan(county: County, tmp_path: Path, bureau_user: User) -> None:
+    from indicators.selectors import county_inputs
+    from planner.adoption import plan_adopt
+    from planner.schedule import schedule_plan
+    from planner.services import plan_run, profile_for
+
+    district = county.district
+    plan = plan_run(district=district, year=YEAR, profile_name="quality-2017")
+    assert plan.actions, "the fixture county fails somewhere: the planner has work to do"
+    records = county_inputs([district.pk], YEAR)[district.pk].records
+    schedule = schedule_plan(records, profile_for(district, "quality-2017"), plan.actions, YEAR + 1, [None, None, None])
+    before = all_text(read(write(tmp_path, "--district", district.code, "--year", str(YEAR))))
+    assert "整改方案" not in before
+
+    plan_adopt(
+        district=district,
+        year=YEAR,
+        profile_name="quality-2017",
+        plan=plan,
+        schedule=schedule,
+        start_year=YEAR + 1,
+        budgets=[None, None, None],
+        user=bureau_user,
+    )
+    text = all_text(read(write(tmp_path, "--district", district.code, "--year", str(YEAR))))
+    first = next(y for y in schedule.years if y.packages)
+    assert f"采纳的整改方案(总费用 {plan.cost_yuan:,.0f} 元)" in text
+    assert f"{first.year}—{first.year + 1}学年在 {len(first.packages)} 所学校投入 {first.cost:,.0f} 元" in text
+    for package in first.packages:
+        assert package.school_name in text
