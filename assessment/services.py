@@ -29,6 +29,7 @@ from assessment.models import (
 )
 from assessment.problems.services import schedule_problems_sync
 from core import revisions
+from core.labels import display_label
 from core.models import User
 from indicators.models import RuleProfile
 from plans import files
@@ -103,7 +104,7 @@ def parse_entry(item: formulas.ItemSpec, raw: Mapping[str, Any]) -> tuple[dict[s
             elif text in ("true", "false"):
                 values[spec.key] = text
             else:
-                errors.setdefault(spec.key, []).append(_(MSG_BOOL) % {"label": spec.label})
+                errors.setdefault(spec.key, []).append(_(MSG_BOOL) % {"label": display_label(spec.label)})
             continue
         if not text:
             values[spec.key] = None
@@ -112,22 +113,24 @@ def parse_entry(item: formulas.ItemSpec, raw: Mapping[str, Any]) -> tuple[dict[s
         try:
             number = Decimal(cleaned)
         except InvalidOperation:
-            errors.setdefault(spec.key, []).append(_(MSG_NUMBER) % {"label": spec.label, "raw": text})
+            errors.setdefault(spec.key, []).append(_(MSG_NUMBER) % {"label": display_label(spec.label), "raw": text})
             continue
         if not number.is_finite():
-            errors.setdefault(spec.key, []).append(_(MSG_NUMBER) % {"label": spec.label, "raw": text})
+            errors.setdefault(spec.key, []).append(_(MSG_NUMBER) % {"label": display_label(spec.label), "raw": text})
             continue
         if spec.type == "integer" and number != number.to_integral_value():
-            errors.setdefault(spec.key, []).append(_(MSG_INTEGER) % {"label": spec.label})
+            errors.setdefault(spec.key, []).append(_(MSG_INTEGER) % {"label": display_label(spec.label)})
             continue
         if spec.min is not None and number < Decimal(str(spec.min)):
             errors.setdefault(spec.key, []).append(
-                _(MSG_MIN) % {"label": spec.label, "min": _fmt(spec.min), "unit": spec.unit}
+                _(MSG_MIN)
+                % {"label": display_label(spec.label), "min": _fmt(spec.min), "unit": display_label(spec.unit)}
             )
             continue
         if spec.max is not None and number > Decimal(str(spec.max)):
             errors.setdefault(spec.key, []).append(
-                _(MSG_MAX) % {"label": spec.label, "max": _fmt(spec.max), "unit": spec.unit}
+                _(MSG_MAX)
+                % {"label": display_label(spec.label), "max": _fmt(spec.max), "unit": display_label(spec.unit)}
             )
             continue
         numbers[spec.key] = number
@@ -138,9 +141,9 @@ def parse_entry(item: formulas.ItemSpec, raw: Mapping[str, Any]) -> tuple[dict[s
             errors.setdefault(spec.key, []).append(
                 _(MSG_MAX_OF)
                 % {
-                    "label": spec.label,
+                    "label": display_label(spec.label),
                     "value": values[spec.key],
-                    "other": other.label if other else spec.max_of,
+                    "other": display_label(other.label) if other else spec.max_of,
                     "other_value": values[spec.max_of],
                 }
             )

@@ -166,6 +166,8 @@ def entry_edit(request: HttpRequest, district_code: str, year: int, profile: str
             messages.error(request, _("数据未保存,请修改标出的项目"))
             if not errors:
                 show_errors(request, error)
+            if request.FILES.getlist("files"):
+                messages.warning(request, _("所选文件未上传:浏览器不能保留已选的文件,请改正后重新选择"))
         else:
             messages.success(request, _("已保存 %(k)s") % {"k": view.item.key})
             return redirect("assessment:checklist", district.code, year, rule.name)

@@ -9,6 +9,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from city.selectors import LEVELS, Readiness, TrendPoint
+from indicators.chart_data import lines_spec
 from indicators.charts import trend_lines
 from indicators.presentation import LEVEL_LABELS
 
@@ -20,7 +21,20 @@ def share_trend_chart(
     if len(years) < 2 or not trends:
         return None
     series = [(names.get(code, code), [p.share for p in points]) for code, points in trends.items()]
-    return mark_safe(trend_lines(years, series))  # noqa: S308 - the chart escapes its text
+    return mark_safe(trend_lines(years, series, axis="学校达标率"))  # noqa: S308 - the chart escapes its text
+
+
+def share_trend_spec(
+    years: Sequence[int], trends: Mapping[str, Sequence[TrendPoint]], names: Mapping[str, str]
+) -> dict[str, object] | None:
+    """The same figures for the page's ECharts chart (indicators/chart_data.py), in percent."""
+    if len(years) < 2 or not trends:
+        return None
+    series = [
+        (names.get(code, code), [None if p.share is None else p.share * 100 for p in points])
+        for code, points in trends.items()
+    ]
+    return lines_spec(years, series, axis=_("学校达标率"), unit="%", digits=1)
 
 
 def cv_trend_charts(years: Sequence[Readiness]) -> list[dict[str, object]]:
@@ -41,5 +55,6 @@ def cv_trend_charts(years: Sequence[Readiness]) -> list[dict[str, object]]:
         if series:
             threshold = thresholds.pop() if len(thresholds) == 1 else None
             svg = trend_lines([y.year for y in years], list(series.items()), threshold=threshold)
-            out.append({"label": LEVEL_LABELS[level], "svg": mark_safe(svg)})  # noqa: S308 - escaped by the chart
+            spec = lines_spec([y.year for y in years], list(series.items()), axis=_("差异系数"), threshold=threshold)
+            out.append({"label": LEVEL_LABELS[level], "level": level, "svg": mark_safe(svg), "spec": spec})  # noqa: S308
     return out

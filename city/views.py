@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from city import documents, selectors
-from city.charts import cv_trend_charts, share_trend_chart
+from city.charts import cv_trend_charts, share_trend_chart, share_trend_spec
 from core import access
 from indicators.models import RuleProfile
 from schools.models import District
@@ -80,6 +80,7 @@ def overview_page(request: HttpRequest) -> HttpResponse:
             "matrix": cv_matrix(rows),
             "trend_rows": [(code, names.get(code, code), points) for code, points in data.trends.items()],
             "trend_chart": share_trend_chart(data.trend_years, data.trends, names),
+            "trend_spec": share_trend_spec(data.trend_years, data.trends, names),
             "profiles": RuleProfile.objects.order_by("province", "name"),
         },
     )

@@ -37,7 +37,7 @@ def status_label(status: str) -> str | None:
 
 
 def say(value: Any) -> Any:
-    """A sentence in the active language: a Text (assessment.formulas.text: a template and its
+    """A sentence in the active language: a Text (core.text: a template and its
     values) is translated and filled again with its values, each said the same way; a list
     joined with `joined` gets the language's separator; a plain string is a data label
     (display_label); anything else is returned as it is."""

@@ -188,6 +188,18 @@ def balance_result_get(*, district: District, year: int, profile_name: str) -> B
     )
 
 
+def latest_result_until(*, district_id: int, profile_name: str, year: int) -> BalanceResult | None:
+    """The district's newest current result under a profile for a school year up to `year`."""
+    return (
+        BalanceResult.objects.filter(
+            district_id=district_id, profile_name=profile_name, is_current=True, year__lte=year
+        )
+        .select_related("profile_version")
+        .order_by("-year")
+        .first()
+    )
+
+
 def balance_results_for_district(district: District, profile_name: str) -> QuerySet[BalanceResult]:
     return BalanceResult.objects.filter(district=district, profile_name=profile_name, is_current=True).order_by("year")
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -91,11 +91,14 @@ def balance_page(request: HttpRequest, district_code: str, year: int, profile: s
             rules=SimpleLazyObject(lambda: presentation.rule_views(outcome)),
             county_passes=outcome.passes,
             school_standards=any(v is not None for rule in outcome.rules for v in rule.standards.values()),
-            composite_lines=[
-                (presentation.LEVEL_LABELS.get(name, name), level.composite_threshold)
-                for name, level in outcome.levels.items()
-                if level.composite_threshold is not None
-            ],
+            composite_note=_("该规则只判定各学段的综合差异系数(%(lines)s),不设学校达标标准,学校不单独判定。")
+            % {
+                "lines": pgettext("list separator", "、").join(
+                    f"{_(presentation.LEVEL_LABELS.get(name, name))} ≤ {level.composite_threshold:.2f}"
+                    for name, level in outcome.levels.items()
+                    if level.composite_threshold is not None
+                )
+            },
             trends=_cached_trends(history),
         )
     return render(request, "indicators/balance_page.html", context)

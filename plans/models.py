@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.text import from_json
 from schools.models import District, School
 
 
@@ -207,6 +208,7 @@ class ProgressItem(models.Model):
     actual = models.DecimalField(_("实际值"), max_digits=16, decimal_places=4, null=True, blank=True)
     auto_filled = models.BooleanField(default=False)  # filled from statistics / stored results
     source = models.CharField(max_length=200, blank=True)  # where an auto-filled value came from
+    source_text = models.JSONField(default=dict, blank=True)  # how `source` was made (core.text.to_json)
     status = models.CharField(_("达成情况"), max_length=10, choices=ProgressStatus.choices, blank=True)
     narrative = models.TextField(_("说明"), blank=True)
 
@@ -215,6 +217,11 @@ class ProgressItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.progress_id}/{self.target_id}"
+
+    @property
+    def shown_source(self) -> str:
+        """Where the value came from, as made (the `tr` filter says it in the reader's language)."""
+        return from_json(self.source_text, self.source)
 
 
 class Evidence(models.Model):

@@ -148,17 +148,6 @@ def school_rule_text(outcome: BalanceOutcome) -> str:
     return _("学校达标规则:%(rule)s。") % {"rule": _(",").join(parts)}
 
 
-def _latest_result(school: School, profile: RuleProfile, this_year: int) -> BalanceResult | None:
-    return (
-        BalanceResult.objects.filter(
-            district_id=school.district_id, profile_name=profile.name, is_current=True, year__lte=this_year
-        )
-        .select_related("profile_version")
-        .order_by("-year")
-        .first()
-    )
-
-
 def _statistics_due(school: School, year: int, stats: AnnualStatistics | None) -> Due:
     done = stats is not None and stats.status in (Status.SUBMITTED, Status.APPROVED)
     state = str(stats.get_status_display()) if stats is not None else _("未填报")
@@ -199,7 +188,11 @@ def school_standing(school: School) -> SchoolStanding:
     this_year = current_school_year()
     version = school_version(school, this_year) or school.versions.order_by("-valid_from").first()
     profile = selectors.current_profile(school.district)
-    result = None if profile is None else _latest_result(school, profile, this_year)
+    result = (
+        None
+        if profile is None
+        else selectors.latest_result_until(district_id=school.district_id, profile_name=profile.name, year=this_year)
+    )
     standing = SchoolStanding(
         school=school,
         name=version.name if version is not None else school.code,

@@ -496,12 +496,14 @@ def county_plan(request: HttpRequest, district_code: str) -> HttpResponse:
     charts = []
     if plan:
         years = list(range(plan.start_year, plan.end_year + 1))
-        for row in rows:
-            svg = trend_lines(
-                years,
-                [(_("实际"), [c["actual"] for c in row["cells"]]), (_("目标"), [c["target"] for c in row["cells"]])],
-            )
-            charts.append(mark_safe(svg))  # noqa: S308 - drawn by indicators.charts, text escaped there
+        for n, row in enumerate(rows):
+            series = [
+                (_("实际"), [c["actual"] for c in row["cells"]]),
+                (_("目标"), [c["target"] for c in row["cells"]]),
+            ]
+            svg = mark_safe(trend_lines(years, series, axis=str(row["label"])))  # noqa: S308 - text escaped there
+            spec = lines_spec(years, series, axis=str(row["label"]), digits=3)
+            charts.append({"svg": svg, "spec": spec, "id": f"chart-target-{n}"})
     return render(
         request,
         "plans/county_plan.html",

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from core import revisions
 from core.models import User
+from core.text import Text, to_json
 from indicators.models import BalanceResult
 from plans import files
 from plans.metrics import stat_actual
@@ -63,13 +64,13 @@ def linked_actual(target: PlanTarget, school: School, year: int) -> tuple[float 
     """A linked target's actual value from approved statistics or the stored balance result."""
     stats = AnnualStatistics.objects.filter(school=school, year=year).first()
     if stats is None:
-        return None, _("%(y)s 学年尚无统计数据") % {"y": year}
+        return None, Text("%(y)s 学年尚无统计数据", y=year)
     if stats.status != Status.APPROVED:
-        return None, _("%(y)s 学年统计数据尚未审核") % {"y": year}
+        return None, Text("%(y)s 学年统计数据尚未审核", y=year)
     if target.metric.startswith("stat:"):
         values = {k: getattr(stats, k) for k in STAT_KEYS}
         value = stat_actual(target.metric, values, target.level)
-        return value, _("%(y)s 学年已审核统计数据") % {"y": year}
+        return value, Text("%(y)s 学年已审核统计数据", y=year)
     key = target.metric.removeprefix("indicator:")
     results = BalanceResult.objects.filter(district=school.district_id, year=year, is_current=True).order_by(
         "profile_name"
@@ -78,13 +79,11 @@ def linked_actual(target: PlanTarget, school: School, year: int) -> tuple[float 
         outcome = result.outcome
         for unit in outcome.units_of(school.code):
             if unit.level == target.level and key in unit.values:
-                source = _("%(y)s 学年均衡计算结果(%(p)s v%(v)s)") % {
-                    "y": year,
-                    "p": result.profile_name,
-                    "v": outcome.profile.version,
-                }
+                source = Text(
+                    "%(y)s 学年均衡计算结果(%(p)s v%(v)s)", y=year, p=result.profile_name, v=outcome.profile.version
+                )
                 return unit.values[key], source
-    return None, _("%(y)s 学年尚无该指标的计算结果") % {"y": year}
+    return None, Text("%(y)s 学年尚无该指标的计算结果", y=year)
 
 
 def suggest_status(target: PlanTarget, year: int, actual: float | None) -> str:
@@ -112,7 +111,7 @@ def progress_autofill(progress: AnnualProgress) -> int:
         value, source = linked_actual(item.target, school, progress.year)
         item.actual = None if value is None else Decimal(str(round(value, 4)))
         item.auto_filled = value is not None
-        item.source = source
+        item.source, item.source_text = source, to_json(source)  # Chinese, and how it was made
         if value is not None and not item.status:
             item.status = suggest_status(item.target, progress.year, value)
         item.save()

@@ -339,7 +339,9 @@ def test_plan_review_and_progress_flow(
     # The plan page shows targets against actuals for 2025, with the chart.
     page.goto(f"{base}{reverse('plans:plan_detail', args=[plan.pk])}")
     expect(page.locator(f"#targets-table #target-{linked.pk}")).to_contain_text(str(MAX_CLASS_SIZE))
-    expect(page.locator(".narrowchart svg")).to_have_count(1)
+    chart = page.locator(".echart[data-chart=chart-achievement]")
+    expect(chart).to_have_attribute("data-ready", "true")  # drawn by ECharts (static/js/charts.js)
+    expect(chart.locator("canvas")).to_have_count(1)
     expect(page.locator("tr", has_text="2025—2026学年")).to_contain_text("待审核")
     shot(page, screenshot_dir, "6-plan-with-actuals")
 

@@ -139,6 +139,8 @@ def test_an_oversized_evidence_file_is_refused_and_nothing_saved(
         response = bureau_client.post(url, {"in_met": "true", "files": [big]})
     assert response.status_code == 400
     assert "超过 1 MB 上限" in response.content.decode()
+    assert "请改正后重新选择" in response.content.decode()  # the browser dropped the chosen file
+    assert 'value="true" selected' in response.content.decode()  # what was chosen is shown back
     assert not ItemEntry.objects.exists()
     assert not (tmp_path / "evidence").exists() or not any((tmp_path / "evidence").iterdir())
 

@@ -29,7 +29,8 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 
 def text(response: Any) -> str:
     body = response.content.decode()
-    return html.unescape(re.sub(r"<[^>]+>", " ", body[body.index('id="audit-table"') :]))
+    text = html.unescape(re.sub(r"<[^>]+>", " ", body[body.index('id="audit-table"') :]))
+    return text.replace("：", ":")  # the label-and-value separator, full width in Chinese
 
 
 @pytest.fixture

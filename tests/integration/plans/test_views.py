@@ -837,3 +837,17 @@ def test_the_county_plan_is_read_only_for_inspectors_and_hidden_from_principals(
     assert response.status_code == 403
     assert not county_board.targets.filter(year=2026).exists()
     assert principal_client.get(county_url(district_a)).status_code == 404
+
+
+def test_a_filled_in_value_says_where_it_came_from_in_the_readers_language(
+    principal_client: Client, approved: SchoolPlan, school_a1: School
+) -> None:
+    """Stored in Chinese whoever opened the report first (issue #14: English that is English)."""
+    approved_statistics(school_a1)
+    principal_client.cookies["django_language"] = "en"
+    english = page_text(principal_client.get(progress_url(approved)))
+    item = AnnualProgress.objects.get(plan=approved, year=START).items.get(target__name="最大班额")
+    assert item.source == f"{START} 学年已审核统计数据"
+    assert f"Approved statistics for school year {START}" in english
+    principal_client.cookies["django_language"] = "zh-hans"
+    assert f"{START} 学年已审核统计数据" in page_text(principal_client.get(progress_url(approved)))
