@@ -73,6 +73,19 @@ def private_cache() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def language_per_test() -> Iterator[None]:
+    """Each test starts in the default language. A request through the test client activates its
+    language (LocaleMiddleware) in this thread and nothing switches it back, as a real server's
+    next request would: without this, a test in English mode leaves later tests' management
+    commands and services speaking English."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def fresh_cache() -> Iterator[None]:
     from django.core.cache import cache
 
