@@ -93,9 +93,10 @@ OVERVIEW_KEYS = ("parts", "checklist", "vetoed", "verdict", "open_problems", "op
 OVERVIEW_SOURCES = (
     "templates/assessment/overview.html",
     "assessment/selectors.py",
+    "assessment/models.py",
     "assessment/formulas",
-    "assessment/survey/selectors.py",
-    "assessment/problems/selectors.py",
+    "assessment/survey",
+    "assessment/problems",
     "core/templatetags/ui.py",
     "core/labels.py",
     "locale",

@@ -645,6 +645,49 @@ def _db_name() -> str:
     return urlsplit(_database_url()).path.lstrip("/")
 
 
+# --- per endpoint: one worker, warm, sequential ------------------------------------------------
+
+
+def per_endpoint(url: str, password: str, site: Site, workdir: Path, count: int, no_redis: bool) -> dict[str, float]:
+    """Each endpoint alone: one sync worker (its caches warm after 5 unmeasured requests), `count`
+    requests in a row, the worker's CPU from /proc divided by `count`; wall time beside it."""
+    import urllib3
+
+    cache: Any = nullcontext(None) if no_redis else private_redis(workdir)
+    with cache as redis, gunicorn(url, 1, 1, workdir, **_cache_env(redis)) as server:
+        pool = urllib3.HTTPConnectionPool("127.0.0.1", server.port, maxsize=1, retries=False, timeout=REQUEST_TIMEOUT)
+        auth = _login(pool, password)
+        workers = [
+            int(p.name)
+            for p in Path("/proc").iterdir()
+            if p.name.isdigit() and (_proc_stat(int(p.name)) or (0, 0.0))[0] == server.proc.pid
+        ]
+        if len(workers) != 1:
+            raise RuntimeError(f"expected one gunicorn worker, found {len(workers)}")
+        cache_kind = "Redis" if redis else "memory"
+        print(f"\nper endpoint: 1 sync worker, {count} requests each after 5 unmeasured ({cache_kind} cache)")
+        print(f"{'endpoint':<16}{'CPU ms':>8}{'wall ms':>9}  path")
+        total, weights = 0.0, 0
+        out: dict[str, float] = {}
+        for endpoint, path, kind, expected in _cycle(site, random.Random(1)):
+            headers = {"Cookie": auth.session} if kind == "session" else {"Authorization": auth.token}
+            for _ in range(5):
+                pool.request("GET", path, headers=headers, redirect=False)
+            before = (_proc_stat(workers[0]) or (0, math.nan))[1]
+            began = time.perf_counter()
+            for _ in range(count):
+                response = pool.request("GET", path, headers=headers, redirect=False)
+                if response.status != expected:
+                    raise RuntimeError(f"{endpoint} {path}: status {response.status}, expected {expected}")
+            cpu = ((_proc_stat(workers[0]) or (0, math.nan))[1] - before) / count * 1000
+            weight = 2 if endpoint == "school list" else 1  # `/` is followed to the school list
+            total, weights = total + cpu * weight, weights + weight
+            out[endpoint] = round(cpu, 1)
+            print(f"{endpoint:<16}{cpu:8.1f}{(time.perf_counter() - began) / count * 1000:9.1f}  {path}")
+        print(f"mix (the school list twice, as the load's cycle has it): {total / weights:.1f} ms CPU a request")
+    return {**out, "mix": round(total / weights, 1)}
+
+
 # --- the table ------------------------------------------------------------------------------
 
 
@@ -741,6 +784,13 @@ def main(argv: list[str]) -> int:
         action="store_true",
         help="no Redis: each gunicorn worker caches in its own memory (default: a private redis-server)",
     )
+    parser.add_argument(
+        "--per-endpoint",
+        type=int,
+        default=0,
+        metavar="N",
+        help="instead of the load: each endpoint alone, N requests in a row to one warm worker, its CPU each",
+    )
     parser.add_argument("--keep-db", action="store_true", help="keep the bench database at the end")
     parser.add_argument("--reuse-db", action="store_true", help="reuse a kept database and the data already in it")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
@@ -796,6 +846,9 @@ def _main(
         site = Site(setup["district"], setup["years"], setup["profiles"])
         summary = []
         with tempfile.TemporaryDirectory(prefix="bench-load-") as workdir:
+            if args.per_endpoint:
+                figures = {"cpu_ms": per_endpoint(url, password, site, Path(workdir), args.per_endpoint, args.no_redis)}
+                configs = []
             for workers, threads in configs:
                 cache: Any = nullcontext(None) if args.no_redis else private_redis(Path(workdir))
                 with cache as redis, gunicorn(url, workers, threads, Path(workdir), **_cache_env(redis)) as server:

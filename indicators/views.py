@@ -110,6 +110,8 @@ DISPLAY_SOURCES = (
     "indicators/presentation.py",
     "indicators/charts.py",
     "indicators/chart_data.py",
+    "indicators/templatetags",
+    "core/templatetags/ui.py",
     "locale",
 )
 

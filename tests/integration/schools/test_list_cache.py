@@ -107,3 +107,16 @@ def test_the_confirm_button_posts_the_pages_form_with_its_token(bureau_user: Use
     assert response.status_code == 302 and response["Location"] == list_url(school_a1.district)
     assert not AnnualStatistics.objects.get(pk=stats.pk).unconfirmed
     assert "待确认" not in row_of(get(client, school_a1.district), school_a1)
+
+
+def test_without_stored_versions_nothing_is_cached(
+    bureau_client: Client, school_a1: School, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Off PostgreSQL (SQLite in development) there are no triggers and so no versions: the table
+    is drawn on every request."""
+    monkeypatch.setattr(connection, "vendor", "sqlite")
+    assert district_versions(school_a1.district_id, parts=("statistics",)) is None
+    assert "未填报" in row_of(get(bureau_client, school_a1.district), school_a1)
+    AnnualStatistics.objects.filter(school=school_a1).delete()
+    save_statistics(school_a1)
+    assert "草稿" in row_of(get(bureau_client, school_a1.district), school_a1)
