@@ -37,8 +37,9 @@ class AdoptedSchedule:
         return next((y for y in self.years if y.year == year), None)
 
     def actions_in(self, year: AdoptedYear) -> list[Action]:
+        # The schedule files a moved teacher under the school that receives it.
         codes = set(year.school_codes)
-        return [a for a in self.actions if a.school_code in codes]
+        return [a for a in self.actions if a.school_code in codes or (a.to_school_code or "") in codes]
 
 
 def _action(row: dict[str, Any]) -> Action:
