@@ -12,14 +12,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from core import access
+from indicators.models import RuleProfile
 from reports import selectors, services
 from reports.forms import ReportRequestForm
 from reports.models import JobStatus, ReportJob, ReportKind
 from schools.models import District, School
 
 
-def _profiles(district: District) -> list[tuple[str, str]]:
-    return [(p.name, _(p.label)) for p in selectors.report_profiles(district)]
+def _choices(profiles: list[RuleProfile]) -> list[tuple[str, str]]:
+    return [(p.name, _(p.label)) for p in profiles]
 
 
 @login_required
@@ -29,12 +30,13 @@ def district_reports(request: HttpRequest, district_code: str) -> HttpResponse:
     years = selectors.report_years(district)
     year = years[0] if years else None
     schools = selectors.school_names(district, year) if year else []
+    profiles = selectors.report_profiles(district)  # once per request: the choices and the default
     form = ReportRequestForm(
         request.POST or None,
         years=years,
-        profiles=_profiles(district),
+        profiles=_choices(profiles),
         schools=schools,
-        initial=_initial(request, district),
+        initial=_initial(request, district, profiles),
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -59,8 +61,9 @@ def school_reports(request: HttpRequest, school_code: str) -> HttpResponse:
     school: School = access.get_school_for_user(request.user, school_code)
     district = school.district
     years = selectors.report_years(district)
+    profiles = selectors.report_profiles(district)
     form = ReportRequestForm(
-        request.POST or None, years=years, profiles=_profiles(district), initial=_initial(request, district)
+        request.POST or None, years=years, profiles=_choices(profiles), initial=_initial(request, district, profiles)
     )
     if request.method == "POST" and form.is_valid():
         job = _request(request, form, ReportKind.SCHOOL, district, school)
@@ -79,12 +82,11 @@ def school_reports(request: HttpRequest, school_code: str) -> HttpResponse:
     )
 
 
-def _initial(request: HttpRequest, district: District) -> dict[str, object]:
+def _initial(request: HttpRequest, district: District, profiles: list[RuleProfile]) -> dict[str, object]:
     """After a request (?job=N), the form shows that job's choices again."""
     job_id = request.GET.get("job", "")
     job = ReportJob.objects.filter(pk=int(job_id), district=district).first() if job_id.isdigit() else None
     if job is None:
-        profiles = selectors.report_profiles(district)
         return {"profile": profiles[0].name} if profiles else {}
     return {
         "kind": job.kind,
