@@ -26,6 +26,28 @@ class CountyInputs:
     provenance: dict[str, tuple[int, str]]
 
 
+def _column(meta: Options[Any], name: str) -> str:
+    field = meta.get_field(name)
+    assert isinstance(field, Field)
+    return connection.ops.quote_name(field.column)
+
+
+def _of_districts(school_column: str, district_ids: Sequence[int]) -> str:
+    """The condition "the row's school is in one of these districts", with one %s per district.
+
+    On PostgreSQL the schools' ids are read first and the rows found through the table's school
+    index: joined by district instead, PostgreSQL scans the whole table (every county, every year)
+    once a batch holds many counties (server time 88 → 36 ms for the statistics of 100 counties).
+    """
+    school = School._meta
+    marks = ", ".join(["%s"] * len(district_ids))
+    if connection.vendor == "postgresql":
+        quote = connection.ops.quote_name
+        ids = f"SELECT {quote(school.pk.column)} FROM {quote(school.db_table)} WHERE {_column(school, 'district')} IN ({marks})"  # noqa: S608, E501 - names from the models
+        return f"{school_column} = ANY(ARRAY({ids}))"
+    return f"c.{_column(school, 'district')} IN ({marks})"
+
+
 def _statistics_rows(district_ids: Sequence[int], year: int) -> list[tuple[Any, ...]]:
     """(school id, code, district id, revision, status, *STAT_KEYS as floats) of a year's statistics.
 
@@ -39,23 +61,50 @@ def _statistics_rows(district_ids: Sequence[int], year: int) -> list[tuple[Any, 
     stats, school = AnnualStatistics._meta, School._meta
     quote = connection.ops.quote_name
 
-    def column(meta: Options[Any], name: str) -> str:
-        field = meta.get_field(name)
-        assert isinstance(field, Field)
-        return quote(field.column)
-
     def s(name: str) -> str:
-        return "s." + column(stats, name)
+        return "s." + _column(stats, name)
 
     def c(name: str) -> str:
-        return "c." + column(school, name)
+        return "c." + _column(school, name)
 
     double = "double precision" if connection.vendor == "postgresql" else "REAL"
     columns = ", ".join([s("school"), c("code"), c("district"), s("revision"), s("status")])
     figures = ", ".join(f"CAST({s(k)} AS {double})" for k in STAT_KEYS)
     tables = f"{quote(stats.db_table)} s JOIN {quote(school.db_table)} c ON c.{quote(school.pk.column)} = {s('school')}"
-    where = f"{c('district')} IN ({', '.join(['%s'] * len(district_ids))}) AND {s('year')} = %s"
+    where = f"{_of_districts(s('school'), district_ids)} AND {s('year')} = %s"
     sql = f"SELECT {columns}, {figures} FROM {tables} WHERE {where}"  # noqa: S608 - names from the models, values bound
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*district_ids, year])
+        return list(cursor.fetchall())
+
+
+def _version_rows(district_ids: Sequence[int], year: int) -> list[tuple[Any, ...]]:
+    """(school id, name, school_type, ownership, county_run, closed, parent code, parent district)
+    of every version valid from `year` or before, by school and date: plain SQL for the same
+    reason as the statistics."""
+    if not district_ids:
+        return []
+    version, school = SchoolVersion._meta, School._meta
+    quote = connection.ops.quote_name
+
+    def v(name: str) -> str:
+        return "v." + _column(version, name)
+
+    columns = ", ".join(
+        [
+            *(v(name) for name in ("school", "name", "school_type", "ownership", "county_run", "closed")),
+            "p." + _column(school, "code"),
+            "p." + _column(school, "district"),
+        ]
+    )
+    pk = quote(school.pk.column)
+    tables = (
+        f"{quote(version.db_table)} v JOIN {quote(school.db_table)} c ON c.{pk} = {v('school')}"
+        f" LEFT JOIN {quote(school.db_table)} p ON p.{pk} = {v('parent')}"
+    )
+    where = f"{_of_districts(v('school'), district_ids)} AND {v('valid_from')} <= %s"
+    order = f"{v('school')}, {v('valid_from')}"
+    sql = f"SELECT {columns} FROM {tables} WHERE {where} ORDER BY {order}"  # noqa: S608 - names from the models
     with connection.cursor() as cursor:
         cursor.execute(sql, [*district_ids, year])
         return list(cursor.fetchall())
@@ -71,20 +120,7 @@ def county_inputs(district_ids: Sequence[int], year: int) -> dict[int, CountyInp
     """
     out = {d: CountyInputs(d, [], {}) for d in district_ids}
     latest: dict[int, tuple[Any, ...]] = {}
-    version_rows = (
-        SchoolVersion.objects.filter(school__district_id__in=district_ids, valid_from__lte=year)
-        .order_by("school_id", "valid_from")
-        .values_list(
-            "school_id",
-            "name",
-            "school_type",
-            "ownership",
-            "county_run",
-            "closed",
-            "parent__code",
-            "parent__district_id",
-        )
-    )
+    version_rows = _version_rows(district_ids, year)
     for row in version_rows:
         latest[row[0]] = row  # ordered by valid_from: the last one wins
     record = SchoolRecord
