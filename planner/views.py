@@ -41,7 +41,8 @@ def _choices(request: HttpRequest, district: District) -> tuple[int, str, list[A
         year = int(data.get("year") or default_year(district.pk))
     except ValueError:
         raise Http404(_("学年无效")) from None
-    name = data.get("profile") or profiles[0].name
+    current = selectors.current_profile(district, profiles)  # the profile the county is assessed under
+    name = data.get("profile") or (current or profiles[0]).name
     if name not in {p.name for p in profiles}:
         raise Http404(_("该区县未采用此评估规则"))
     return year, name, profiles
@@ -105,10 +106,13 @@ def planner_page(request: HttpRequest, district_code: str) -> HttpResponse:
     can_manage = access.can(request.user, "manage", district)
     data = request.POST if request.method == "POST" else request.GET
     county_plan = CountyPlan.objects.filter(district=district).order_by("-start_year").first()
+    # The work starts the year after the data's, or with a county plan that starts later (a plan
+    # already running would schedule work in years gone by).
+    proposed = max(year + 1, county_plan.start_year if county_plan else 0)
     try:
-        start_year = int(data.get("start_year") or (county_plan.start_year if county_plan else year + 1))
+        start_year = int(data.get("start_year") or proposed)
     except ValueError:
-        start_year = year + 1
+        start_year = proposed
     adopted = AdoptedPlan.objects.filter(district=district, year=year, profile_name=profile_name).first()
     shown: dict[str, Any] | None = None
     fresh = False

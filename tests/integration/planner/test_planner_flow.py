@@ -248,3 +248,14 @@ def test_the_page_in_english_shows_no_chinese_but_names(county: District, bureau
     assert not chinese, chinese
     costs = client.get(f"/districts/{county.code}/planner/costs/").content.decode()
     assert "Teaching rooms (yuan/m²)" in costs
+
+
+def test_the_page_opens_on_the_countys_profile_and_on_years_to_come(county: District, bureau_user: User) -> None:
+    # A county plan that started before the data's year: its years gone by are not proposed.
+    county_plan_save(district=county, start_year=YEAR - 2, title="三年推进计划")
+    response = login(bureau_user).get(f"/districts/{county.code}/planner/")
+    assert response.context["profile"] == "quality-2017"  # the 2017 method, not the first name
+    assert response.context["start_year"] == YEAR + 1
+    later = county_plan_save(district=county, start_year=YEAR + 2, title="下一轮三年推进计划")
+    assert later.start_year == YEAR + 2
+    assert login(bureau_user).get(f"/districts/{county.code}/planner/").context["start_year"] == YEAR + 2
