@@ -48,6 +48,7 @@ ACTIONS: dict[str, Promise] = {
     "school_create": pgettext_lazy("audit action", "新建学校"),
     "school_change": pgettext_lazy("audit action", "修改学校信息"),
     "profile_version": pgettext_lazy("audit action", "修改评估规则"),
+    "current_profile": pgettext_lazy("audit action", "设定当前评估规则"),
 }
 # Actions whose event names a record without one yet: the change list shows only new values.
 CREATIONS = {"create", "school_create"}
@@ -68,6 +69,7 @@ NAMED_BY_NOTE = {"goal_save", "goal_delete", "target_save", "target_delete", "re
 GOAL_FIELDS: dict[str, Promise] = {"area": _("领域"), "title": _("目标"), "measures": _("主要措施")}
 PROGRESS_PARTS: dict[str, Promise] = {"actual": _("实际值"), "status": _("达成情况"), "narrative": _("说明")}
 PROFILE_FIELDS: dict[str, Promise] = {
+    "current": _("当前评估规则"),
     "label": _("规则名称"),
     "name": _("规则标识"),
     "version": _("版本"),

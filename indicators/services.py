@@ -22,6 +22,7 @@ from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.services import record
 from core.models import User
 from core.transactions import derived_data_atomic, on_commit_once
 from indicators import formulas, stored
@@ -484,4 +485,17 @@ def district_set_current_profile(*, district: District, profile: RuleProfile, us
     """Set the profile a district is assessed under now; it must be one the district uses."""
     if profile.pk not in {p.pk for p in profiles_for_district(district)}:
         raise ValidationError({"current": _("该区县未采用此评估规则")})
-    CurrentProfile.objects.update_or_create(district=district, defaults={"profile": profile, "chosen_by": user})
+    before = CurrentProfile.objects.filter(district=district).select_related("profile").first()
+    if before is not None and before.profile_id == profile.pk:
+        return
+    with transaction.atomic():
+        CurrentProfile.objects.update_or_create(district=district, defaults={"profile": profile, "chosen_by": user})
+        record(
+            user=user,
+            action="current_profile",
+            object_type="profile",
+            object_id=profile.pk,
+            district=district,
+            summary=f"{before.profile.label if before else '—'} → {profile.label}",
+            changes={"current": [before.profile.label if before else None, profile.label]},
+        )

@@ -87,3 +87,18 @@ def test_another_countys_user_cannot_see_or_set_it(county: District, other_burea
     client = login(other_bureau_user)
     assert client.get(reverse("indicators:district_profiles", args=[county.code])).status_code == 404
     assert client.post(reverse("indicators:district_profiles", args=[county.code]), {"current": "x"}).status_code == 404
+
+
+def test_setting_the_current_profile_is_in_the_districts_history(county: District, admin_user: User) -> None:
+    from audit.models import AuditEvent
+
+    admin = login(admin_user)
+    url = reverse("indicators:district_profiles", args=[county.code])
+    admin.post(url, {"current": "basic-2012"})
+    admin.post(url, {"current": "basic-2012"})  # the same choice again: nothing changed, nothing recorded
+    (event,) = AuditEvent.objects.filter(district=county, action="current_profile")
+    assert event.user == admin_user
+    basic = RuleProfile.objects.get(name="basic-2012")
+    assert event.changes == {"current": [None, basic.label]}
+    history = admin.get(reverse("audit:district_history", args=[county.code])).content.decode()
+    assert "设定当前评估规则" in history and "current_profile" not in history
