@@ -22,7 +22,7 @@ from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from audit.services import record
+from audit import services as audit
 from core.models import User
 from core.transactions import derived_data_atomic, on_commit_once
 from indicators import formulas, stored
@@ -490,7 +490,7 @@ def district_set_current_profile(*, district: District, profile: RuleProfile, us
         return
     with transaction.atomic():
         CurrentProfile.objects.update_or_create(district=district, defaults={"profile": profile, "chosen_by": user})
-        record(
+        audit.record(
             user=user,
             action="current_profile",
             object_type="profile",
