@@ -16,7 +16,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from city.charts import share_trend_chart
-from city.selectors import CvLine, Overview, Readiness
+from city.selectors import CvLine, Overview, Readiness, cv_matrix
 from core import cells
 from core.years import school_year_label
 from indicators.presentation import LEVEL_LABELS
@@ -95,33 +95,19 @@ def table_rows(rows: Sequence[Readiness]) -> list[list[Num | str | int]]:
 
 
 def matrix_rows(rows: Sequence[Readiness]) -> list[dict[str, Any]]:
-    """Per level and indicator: the line and each county's stored CV (3 decimals, as the pages)."""
-    entries: dict[tuple[str, str], dict[str, Any]] = {}
-    for row in rows:
-        for level in row.levels:
-            for line in level.cvs:
-                entry = entries.setdefault(
-                    (level.level, line.key),
-                    {"level": level.label, "label": line.label, "threshold": line.threshold, "cells": {}},
-                )
-                entry["cells"][row.code] = line
-    out = []
-    for entry in entries.values():
-        threshold = entry["threshold"]
-        out.append(
-            {
-                "level": entry["level"],
-                "label": entry["label"],
-                "threshold": fixed(threshold, 2, prefix="≤ ") if threshold is not None else Num(None, DASH, "@"),
-                "cells": [
-                    (fixed(c.cv, 3), c.passes is False)
-                    if (c := entry["cells"].get(r.code))
-                    else (Num(None, DASH), False)
-                    for r in rows
-                ],
-            }
-        )
-    return out
+    """`selectors.cv_matrix` as the files show it: the line and each county's CV (3 decimals, as the
+    pages) with whether it fails."""
+    return [
+        {
+            "level": entry.level,
+            "label": entry.label,
+            "threshold": fixed(entry.threshold, 2, prefix="≤ ")
+            if entry.threshold is not None
+            else Num(None, DASH, "@"),
+            "cells": [(fixed(c.cv, 3), c.passes is False) if c else (Num(None, DASH), False) for c in entry.cells],
+        }
+        for entry in cv_matrix(rows)
+    ]
 
 
 def trend_rows(data: Overview, rows: Sequence[Readiness]) -> list[list[Num | str]]:

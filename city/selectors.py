@@ -166,6 +166,30 @@ class Readiness:
 
 
 @dataclass(frozen=True)
+class CvMatrixRow:
+    """One indicator at one level, with each county's stored CV in the order of the counties."""
+
+    level: str  # the level's label
+    label: str
+    threshold: float | None
+    cells: list[CvLine | None]  # None: the county has no such CV
+
+
+def cv_matrix(rows: Sequence[Readiness]) -> list[CvMatrixRow]:
+    """Each indicator and level as a row, each county as a column: the CVs side by side (the page,
+    the workbook and the PDF all show this one matrix)."""
+    entries: dict[tuple[str, str], tuple[LevelReadiness, CvLine, dict[str, CvLine]]] = {}
+    for row in rows:
+        for level in row.levels:
+            for line in level.cvs:
+                entries.setdefault((level.level, line.key), (level, line, {}))[2][row.code] = line
+    return [
+        CvMatrixRow(level.label, first.label, first.threshold, [cells.get(r.code) for r in rows])
+        for level, first, cells in entries.values()
+    ]
+
+
+@dataclass(frozen=True)
 class TrendPoint:
     """A county's resource-allocation readiness in one year, from the stored result only."""
 

@@ -77,7 +77,7 @@ def overview_page(request: HttpRequest) -> HttpResponse:
             "sort": sort,
             "descending": descending,
             "query": _query(request),
-            "matrix": cv_matrix(rows),
+            "matrix": selectors.cv_matrix(rows),
             "trend_rows": [(code, names.get(code, code), points) for code, points in data.trends.items()],
             "trend_chart": share_trend_chart(data.trend_years, data.trends, names),
             "trend_spec": share_trend_spec(data.trend_years, data.trends, names),
@@ -91,24 +91,6 @@ def _query(request: HttpRequest) -> str:
     from urllib.parse import urlencode
 
     return urlencode([(k, request.GET[k]) for k in ("year", "profile") if request.GET.get(k)])
-
-
-def cv_matrix(rows: list[selectors.Readiness]) -> list[dict[str, Any]]:
-    """Each indicator and level as a row, each county as a column: the CVs side by side."""
-    order: dict[tuple[str, str], dict[str, Any]] = {}
-    for row in rows:
-        for level in row.levels:
-            for line in level.cvs:
-                entry = order.setdefault(
-                    (level.level, line.key),
-                    {"level": level.label, "label": line.label, "threshold": line.threshold, "cells": {}},
-                )
-                entry["cells"][row.code] = line
-    out = []
-    for entry in order.values():
-        entry["cells"] = [entry["cells"].get(r.code) for r in rows]
-        out.append(entry)
-    return out
 
 
 @login_required
