@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.utils import timezone
 
 
@@ -13,3 +15,9 @@ def current_school_year() -> int:
 
 def school_year_label(year: int) -> str:
     return f"{year}—{year + 1}学年"
+
+
+def document_date(day: datetime.date) -> str:
+    """A document's date as Chinese official documents write it (成文日期 in Arabic numerals,
+    GB/T 9704): 2026年12月7日."""
+    return f"{day.year}年{day.month}月{day.day}日"

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from core import access
 from core.identity import files_digest
-from core.years import school_year_label
+from core.years import document_date, school_year_label
 from indicators.formulas import Profile
 from indicators.models import BalanceResult, BalanceState, RuleProfile, RuleProfileVersion
 from indicators.presentation import note_text
@@ -124,7 +124,7 @@ def result_for(district: District, year: int, profile_name: str) -> BalanceResul
 def issuing_block(district: District) -> dict[str, str]:
     """The cover's issuing body and date, as on a real report (成文日期 in Arabic numerals, GB/T 9704)."""
     today = timezone.localdate()
-    return {"issuer": f"{district.name}教育局", "issued_on": f"{today.year}年{today.month}月{today.day}日"}
+    return {"issuer": f"{district.name}教育局", "issued_on": document_date(today)}
 
 
 def report_profiles(district: District) -> list[RuleProfile]:

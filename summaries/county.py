@@ -18,7 +18,7 @@ from datetime import date
 
 from django.utils import timezone
 
-from core.years import school_year_label
+from core.years import document_date, school_year_label
 from indicators.presentation import LEVEL_LABELS, gap_text
 from indicators.results import BalanceOutcome, CompositeAbove, CvAbove, CvNear, UnitOutcome
 from reports.content import RegistryRow
@@ -218,7 +218,7 @@ def figures(facts: CountyFacts, today: date | None = None) -> dict[str, str]:
         else "迎接督导评估认定"
     )
     day = today or timezone.localdate()
-    out["日期"] = f"{day.year}年{day.month}月{day.day}日"
+    out["日期"] = document_date(day)
     return out
 
 

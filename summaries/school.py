@@ -10,7 +10,7 @@ from datetime import date
 
 from django.utils import timezone
 
-from core.years import school_year_label
+from core.years import document_date, school_year_label
 from indicators.presentation import LEVEL_LABELS, gap_text, value_text
 from indicators.results import BalanceOutcome, UnitOutcome
 from plans.models import ProgressStatus
@@ -133,7 +133,7 @@ def figures(facts: SchoolFacts, today: date | None = None) -> dict[str, str]:
             met = None if standard is None else (value is not None and value >= standard)
             out[f"{level}{rule.label}"] = value_text(value, standard, met)
     day = today or timezone.localdate()
-    out["日期"] = f"{day.year}年{day.month}月{day.day}日"
+    out["日期"] = document_date(day)
     return out
 
 
