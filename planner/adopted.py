@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from planner import selectors
 from planner.models import AdoptedPlan
 from planner.optimise import Action
 from schools.models import District
@@ -79,5 +80,5 @@ def read(adopted: AdoptedPlan) -> AdoptedSchedule:
 
 def adopted_schedule(district: District, year: int, profile_name: str) -> AdoptedSchedule | None:
     """The newest plan adopted for the district-year under the profile, typed; None without one."""
-    adopted = AdoptedPlan.objects.filter(district=district, year=year, profile_name=profile_name).first()
+    adopted = selectors.adopted_plan(district, year, profile_name)
     return None if adopted is None else read(adopted)
