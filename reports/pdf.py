@@ -2,7 +2,8 @@
 
 `render_pdf(template_name, context)` renders a Django template (autoescaped: anything a user
 typed is text, never markup) and turns it into PDF bytes with
-`HTML(string=…, base_url=<static dir>)`, the print stylesheet static/reports/print.css and the
+`document(html)` (WeasyPrint's `HTML` over a tree parsed by reports.htmlparse, base URL the static
+dir), the print stylesheet static/reports/print.css and the
 report font (static/reports/fonts, a pre-built GB2312 subset of Noto Sans CJK SC, see
 reports/fontbuild.py). The system's Noto Sans CJK stays in `font-family` as the fallback for
 characters outside the subset.
@@ -39,10 +40,13 @@ from django.utils import translation
 logging.getLogger("weasyprint.progress").setLevel(logging.INFO)
 logging.getLogger("weasyprint.progress").propagate = False
 
+import cssselect2  # noqa: E402
 from weasyprint import CSS, HTML  # noqa: E402 - after the logger set-up above
 from weasyprint.logger import PROGRESS_LOGGER  # noqa: E402
 from weasyprint.text.fonts import FontConfiguration  # noqa: E402
 from weasyprint.urls import URLFetcher, URLFetcherResponse  # noqa: E402
+
+from reports import htmlparse  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -242,6 +246,24 @@ class RenderedPDF:
     refused: list[str]
 
 
+class ReportHTML(HTML):
+    """WeasyPrint's HTML document over the tree reports.htmlparse makes (libxml2 instead of
+    WeasyPrint's pure-Python parser); everything else as `HTML(string=…)` sets it up."""
+
+    def __init__(self, html: str, url_fetcher: URLFetcher) -> None:
+        PROGRESS_LOGGER.info("Step 1 - Fetching and parsing HTML - report")
+        self.base_url = static_base_url()
+        self.url_fetcher = url_fetcher
+        self.media_type = "print"
+        self.wrapper_element = cssselect2.ElementWrapper.from_html_root(htmlparse.parse(html), content_language=None)
+        self.etree_element = self.wrapper_element.etree_element
+
+
+def document(html: str) -> HTML:
+    """The report HTML, parsed, with this thread's safe fetcher: call `.render(...)` on it."""
+    return ReportHTML(html, thread_assets().fetcher)
+
+
 def render_html(template_name: str, context: dict[str, Any]) -> str:
     with translation.override(REPORT_LANGUAGE):
         return render_to_string(template_name, context)
@@ -256,17 +278,15 @@ def html_to_pdf(html: str, *, progress: Callable[[int], None] | None = None, exp
         PROGRESS_LOGGER.addHandler(handler)
     try:
         with RENDER_LOCK, fewer_gc_passes():
-            document = HTML(string=html, base_url=static_base_url(), url_fetcher=assets.fetcher).render(
-                stylesheets=[assets.stylesheet], font_config=assets.font_config
-            )
-            data = document.write_pdf()
-            remember_fonts(document)
+            rendered = document(html).render(stylesheets=[assets.stylesheet], font_config=assets.font_config)
+            data = rendered.write_pdf()
+            remember_fonts(rendered)
     finally:
         if handler is not None:
             PROGRESS_LOGGER.removeHandler(handler)
     return RenderedPDF(
         data=data,
-        pages=len(document.pages),
+        pages=len(rendered.pages),
         fetched=assets.fetcher.fetched[fetched_before:],
         refused=assets.fetcher.refused[refused_before:],
     )
