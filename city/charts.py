@@ -21,7 +21,7 @@ def share_trend_chart(
     if len(years) < 2 or not trends:
         return None
     series = [(names.get(code, code), [p.share for p in points]) for code, points in trends.items()]
-    return mark_safe(trend_lines(years, series, axis="学校达标率"))  # noqa: S308 - the chart escapes its text
+    return mark_safe(trend_lines(years, series, axis=_("学校达标率")))  # noqa: S308 - the chart escapes its text
 
 
 def share_trend_spec(

@@ -1,6 +1,8 @@
 """Charts as SVG strings, drawn on the server: the same picture in the page and the PDF.
 
-Pure functions over plain numbers; the caller marks the result safe. Text is escaped here.
+Pure functions over plain numbers; the caller marks the result safe. Text is escaped here. The
+charts' own words (axis, legend) are said in the active language, as the labels the caller
+passes are: a page in English draws an English chart, a report (rendered in Chinese) a Chinese one.
 """
 
 from __future__ import annotations
@@ -9,8 +11,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
+from django.utils.translation import gettext as _
+
 OK, BAD, MUTED, INK, LINE = "#1f8a4c", "#c0392b", "#a0aab4", "#1f2933", "#d9dee4"
 FONT = 'font-family="Noto Sans CJK SC, sans-serif"'
+
+
+def text_width(text: str, size: float) -> float:
+    """About how wide `text` is drawn at `size`: CJK characters are square, others about half."""
+    return sum(size if ord(char) >= 0x2E80 else size * 0.55 for char in text)
 
 
 @dataclass(frozen=True)
@@ -33,7 +42,7 @@ def cv_bars(bars: Sequence[Bar], *, width: int = 600, title: str = "") -> str:
 
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
-        f'aria-label="{escape(title or "差异系数")}">'
+        f'aria-label="{escape(title or _("差异系数"))}">'
     ]
     if title:
         parts.append(f'<text x="0" y="15" font-size="13" {FONT} fill="{INK}">{escape(title)}</text>')
@@ -44,7 +53,9 @@ def cv_bars(bars: Sequence[Bar], *, width: int = 600, title: str = "") -> str:
             f"{escape(bar.label)}</text>"
         )
         if bar.value is None:
-            parts.append(f'<text x="{left + 4}" y="{y + 16}" font-size="11" {FONT} fill="{MUTED}">无定义</text>')
+            parts.append(
+                f'<text x="{left + 4}" y="{y + 16}" font-size="11" {FONT} fill="{MUTED}">{escape(_("无定义"))}</text>'
+            )
         else:
             fails = bar.threshold is not None and bar.value > bar.threshold
             color = BAD if fails else OK
@@ -69,17 +80,23 @@ def cv_bars(bars: Sequence[Bar], *, width: int = 600, title: str = "") -> str:
             f'fill="{MUTED}">{tick:g}</text>'
         )
     parts.append(
-        f'<text x="{left - 6}" y="{axis_y + 14}" font-size="10" text-anchor="end" {FONT} fill="{INK}">差异系数</text>'
+        f'<text x="{left - 6}" y="{axis_y + 14}" font-size="10" text-anchor="end" {FONT} fill="{INK}">'
+        f"{escape(_('差异系数'))}</text>"
     )
-    # The legend under the scale: within / above the standard, and the standard's tick.
-    lx = left
+    # The legend under the scale: within / above the standard, and the standard's tick; each
+    # entry placed after the previous one's text, whatever the language's word lengths.
+    legend_y = axis_y + 21
+    lx = float(left)
+    for color, label in ((OK, _("达标")), (BAD, _("超过标准"))):
+        parts.append(
+            f'<rect x="{lx:.0f}" y="{legend_y}" width="10" height="10" fill="{color}"/>'
+            f'<text x="{lx + 14:.0f}" y="{legend_y + 9}" font-size="10" {FONT} fill="{INK}">{escape(label)}</text>'
+        )
+        lx += 14 + text_width(label, 10) + 12
     parts.append(
-        f'<rect x="{lx}" y="{axis_y + 21}" width="10" height="10" fill="{OK}"/>'
-        f'<text x="{lx + 14}" y="{axis_y + 30}" font-size="10" {FONT} fill="{INK}">达标</text>'
-        f'<rect x="{lx + 50}" y="{axis_y + 21}" width="10" height="10" fill="{BAD}"/>'
-        f'<text x="{lx + 64}" y="{axis_y + 30}" font-size="10" {FONT} fill="{INK}">超过标准</text>'
-        f'<line x1="{lx + 128}" y1="{axis_y + 20}" x2="{lx + 128}" y2="{axis_y + 32}" stroke="{BAD}" stroke-width="2"/>'
-        f'<text x="{lx + 134}" y="{axis_y + 30}" font-size="10" {FONT} fill="{INK}">标准(≤)</text>'
+        f'<line x1="{lx + 4:.0f}" y1="{legend_y - 1}" x2="{lx + 4:.0f}" y2="{legend_y + 11}" stroke="{BAD}" '
+        'stroke-width="2"/>'
+        f'<text x="{lx + 10:.0f}" y="{legend_y + 9}" font-size="10" {FONT} fill="{INK}">{escape(_("标准(≤)"))}</text>'
     )
     parts.append("</svg>")
     return "".join(parts)
@@ -92,10 +109,11 @@ def trend_lines(
     threshold: float | None = None,
     width: int = 560,
     height: int = 180,
-    axis: str = "差异系数",
+    axis: str | None = None,
 ) -> str:
-    """CV per year for a few indicators (the value axis named `axis`), with the threshold as a
-    labelled dashed line and a legend."""
+    """CV per year for a few indicators (the value axis named `axis`, by default the CV), with
+    the threshold as a labelled dashed line and a legend."""
+    axis = axis if axis is not None else _("差异系数")
     left, right, top, bottom = 40, 150, 18, 24
     plot_w, plot_h = width - left - right, height - top - bottom
     values = [v for _n, vs in series for v in vs if v is not None] + ([threshold] if threshold else [])
@@ -106,7 +124,10 @@ def trend_lines(
     def pos(i: int, v: float) -> tuple[float, float]:
         return left + plot_w * i / n, top + plot_h * (1 - v / vmax)
 
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" aria-label="趋势">']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="{escape(_("趋势"))}">'
+    ]
     parts.append(f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" stroke="{LINE}"/>')
     parts.append(f'<line x1="{left}" y1="{top}" x2="{left}" y2="{top + plot_h}" stroke="{LINE}"/>')
     for k in range(5):  # the value scale
@@ -129,7 +150,7 @@ def trend_lines(
             f'<line x1="{left}" y1="{ty:.1f}" x2="{left + plot_w}" y2="{ty:.1f}" stroke="{BAD}" '
             f'stroke-dasharray="4 3"/>'
             f'<text x="{left + plot_w - 2}" y="{ty - 3:.1f}" font-size="10" text-anchor="end" {FONT} '
-            f'fill="{BAD}">标准 {threshold:g}</text>'
+            f'fill="{BAD}">{escape(_("标准 %(value)s") % {"value": f"{threshold:g}"})}</text>'
         )
     for k, (name, vs) in enumerate(series):
         color = palette[k % len(palette)]

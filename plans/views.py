@@ -119,7 +119,7 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     reported = [r for r in rows if any(c["achievement"] is not None for c in r.cells)]
     if reported:
         series = [(r.target.name, [c["achievement"] for c in r.cells]) for r in reported[:8]]
-        chart = mark_safe(trend_lines(plan.years, series, threshold=100.0, axis="目标完成度(%)"))  # noqa: S308
+        chart = mark_safe(trend_lines(plan.years, series, threshold=100.0, axis=_("目标完成度(%)")))  # noqa: S308
         chart_spec = lines_spec(
             plan.years, series, axis=_("目标完成度"), threshold=100.0, unit="%", digits=1, threshold_label=_("达成")
         )

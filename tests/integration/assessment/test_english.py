@@ -114,3 +114,18 @@ def test_a_system_problem_keeps_its_chinese_title_and_says_it_in_english(county:
     zh = Client()
     zh.force_login(User.objects.get(username="bureau_a"))
     assert problem.title in visible_text(zh.get(reverse("assessment:problem", args=[problem.pk])))
+
+
+def test_the_balance_pages_server_drawn_charts_speak_english(county: District, english: Client) -> None:
+    """The SVG charts the server draws (shown where scripts do not run) have English words on an
+    English page: only names stay Chinese."""
+    page = english.get(reverse("indicators:balance_page", args=[county.code, YEAR, PROFILE]))
+    assert page.status_code == 200
+    body = page.content.decode()
+    svg_words = [
+        html.unescape(w) for svg in re.findall(r"(?s)<svg.*?</svg>", body) for w in re.findall(r">([^<]+)<", svg)
+    ]
+    svg_words += re.findall(r'<svg[^>]*aria-label="([^"]*)"', body)
+    assert any("Above the standard" in word for word in svg_words), svg_words[:20]
+    leftover = [word for word in svg_words if CJK.search(without(word, names(county)))]
+    assert leftover == []
