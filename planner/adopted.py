@@ -1,4 +1,5 @@
-"""An adopted plan read back as typed objects, for the apps that show it (work summaries).
+"""An adopted plan read back as typed objects, for the apps that show it (work summaries, a
+school's own page).
 
 The adopted plan is stored as the JSON the planner wrote (`PlanResult.to_json()` plus the
 schedule); this module is the one place outside the planner's own pages that reads that JSON,
@@ -82,3 +83,35 @@ def adopted_schedule(district: District, year: int, profile_name: str) -> Adopte
     """The newest plan adopted for the district-year under the profile, typed; None without one."""
     adopted = selectors.adopted_plan(district, year, profile_name)
     return None if adopted is None else read(adopted)
+
+
+@dataclass(frozen=True)
+class SchoolPart:
+    """What the district's newest adopted plan has a school do: its lines, in the year planned."""
+
+    adopted_at: dt.date
+    profile_name: str
+    start_year: int
+    year: int | None  # the school year the school's work is planned in
+    actions: tuple[Action, ...]  # done at the school, or teachers it sends or receives
+    cost_yuan: float  # of those lines
+
+
+def school_part(district: District, school_code: str) -> SchoolPart | None:
+    """The school's lines in the district's newest adopted plan; None without a plan or lines."""
+    adopted = selectors.newest_adopted_plan(district)
+    if adopted is None:
+        return None
+    schedule = read(adopted)
+    actions = tuple(a for a in schedule.actions if school_code in (a.school_code, a.to_school_code))
+    if not actions:
+        return None
+    year = next((y.year for y in schedule.years if school_code in y.school_codes), None)
+    return SchoolPart(
+        adopted_at=schedule.adopted_at,
+        profile_name=adopted.profile_name,
+        start_year=adopted.start_year,
+        year=year,
+        actions=actions,
+        cost_yuan=sum(a.cost for a in actions),
+    )

@@ -16,6 +16,12 @@ def adopted_plan(district: District, year: int, profile_name: str) -> AdoptedPla
     return AdoptedPlan.objects.filter(district=district, year=year, profile_name=profile_name).first()
 
 
+def newest_adopted_plan(district: District) -> AdoptedPlan | None:
+    """The district's most recently adopted plan, whatever its year and profile: the one a school
+    is asked to follow."""
+    return AdoptedPlan.objects.filter(district=district).first()
+
+
 def adopted_plan_id(district: District, year: int, profile_name: str) -> int | None:
     """Its id only (a report's fingerprint: an adopted plan is never changed, a new one is added)."""
     return (

@@ -19,9 +19,10 @@ from core import access, revisions
 from indicators import selectors
 from indicators.selectors import county_inputs
 from planner import adoption, files, services
+from planner import selectors as planner_selectors
 from planner.costs import COST_KEYS, COST_LABELS
 from planner.labels import BINDING_LABELS, LEVEL_LABELS, kind_label, unit_label
-from planner.models import AdoptedPlan, UnitCost
+from planner.models import UnitCost
 from planner.schedule import schedule_plan
 from plans.models import CountyPlan
 from plans.services.plan import current_plan
@@ -113,7 +114,7 @@ def planner_page(request: HttpRequest, district_code: str) -> HttpResponse:
         start_year = int(data.get("start_year") or proposed)
     except ValueError:
         start_year = proposed
-    adopted = AdoptedPlan.objects.filter(district=district, year=year, profile_name=profile_name).first()
+    adopted = planner_selectors.adopted_plan(district, year, profile_name)
     shown: dict[str, Any] | None = None
     fresh = False
     budgets: list[float | None] = [None] * PLAN_YEARS
@@ -195,7 +196,7 @@ def planner_export(request: HttpRequest, district_code: str) -> HttpResponse:
     who may see the district)."""
     district: District = access.get_district_for_user(request.user, district_code)
     year, profile_name, profiles = _choices(request, district)
-    adopted = AdoptedPlan.objects.filter(district=district, year=year, profile_name=profile_name).first()
+    adopted = planner_selectors.adopted_plan(district, year, profile_name)
     if adopted is not None:
         content = adopted.content
     else:  # nothing adopted yet: the plan as the planner finds it now (no budgets)
@@ -264,7 +265,7 @@ def school_targets(request: HttpRequest, school_code: str) -> HttpResponse:
     """A principal takes the school's part of the district's newest adopted plan into the school's
     three-year plan (as targets of a goal 达标整改); then the plan's editor opens."""
     school = access.get_school_for_user(request.user, school_code, "edit_plan")
-    adopted = AdoptedPlan.objects.filter(district=school.district).first()
+    adopted = planner_selectors.newest_adopted_plan(school.district)
     try:
         if adopted is None:
             raise ValidationError(_("该学年尚未采纳整改方案"))

@@ -219,6 +219,14 @@ def test_a_school_plan_takes_its_part_of_the_schedule_as_targets(
     principal = login(other_principal)  # the principal of school_a2
     assert principal.get(page).status_code == 404  # a principal does not see the county's pages
     assert login(bureau_user).post(f"/schools/{school_a2.code}/planner-targets/").status_code == 403
+    # The principal's own page (我的学校) lists the school's lines and offers the button; bureau
+    # staff, who do not write the school's plan, see the lines without it.
+    standing = f"/schools/{school_a2.code}/standing/"
+    mine = principal.get(standing).content.decode()
+    assert 'id="plan-part"' in mine and 'id="take-plan-part"' in mine and "新建网络多媒体教室" in mine
+    theirs = login(bureau_user).get(standing)
+    assert theirs.status_code == 200
+    assert 'id="plan-part"' in theirs.content.decode() and 'id="take-plan-part"' not in theirs.content.decode()
     taken = principal.post(f"/schools/{school_a2.code}/planner-targets/")
     assert taken.status_code == 302 and taken["Location"].endswith(f"/plans/{plan.pk}/edit/")
     targets = PlanTarget.objects.filter(goal__plan=plan)

@@ -4,6 +4,7 @@ report draws Chinese. The legend's entries never overlap, whatever the words' le
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from django.utils import translation
@@ -42,5 +43,5 @@ def test_the_legend_entries_do_not_overlap_in_either_language() -> None:
         with translation.override(language):
             svg = cv_bars(bars())
         legend = TEXT.findall(svg)[-3:]  # the last three texts: the legend's labels
-        for (x, word), (next_x, _next_word) in zip(legend, legend[1:], strict=False):
+        for (x, word), (next_x, _next_word) in itertools.pairwise(legend):
             assert float(x) + text_width(word, 10) < float(next_x), (language, word)
