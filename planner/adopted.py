@@ -97,11 +97,8 @@ class SchoolPart:
     cost_yuan: float  # of those lines
 
 
-def school_part(district: District, school_code: str) -> SchoolPart | None:
-    """The school's lines in the district's newest adopted plan; None without a plan or lines."""
-    adopted = selectors.newest_adopted_plan(district)
-    if adopted is None:
-        return None
+def school_part(adopted: AdoptedPlan, school_code: str) -> SchoolPart | None:
+    """The school's lines in an adopted plan; None when it has none."""
     schedule = read(adopted)
     actions = tuple(a for a in schedule.actions if school_code in (a.school_code, a.to_school_code))
     if not actions:

@@ -120,31 +120,46 @@ def county_targets_from_schedule(
     return count
 
 
-@transaction.atomic
-def school_targets_from_schedule(*, school_plan: SchoolPlan, adopted: AdoptedPlan, profile: Profile, user: Any) -> int:
-    """Add to a school's three-year plan a goal 达标整改 with its part of the schedule as targets:
-    per section and indicator the plan changes, the value after each year. Returns how many."""
-    code = school_plan.school.code
-    area = PlanArea.objects.filter(active=True).order_by("order").first()
-    if area is None:
-        raise ValidationError(_("没有可用的规划领域"))
+def school_target_series(
+    *, adopted: AdoptedPlan, profile: Profile, school_code: str, first_year: int, last_year: int
+) -> dict[tuple[str, str], dict[str, float]]:
+    """The school's indicator values after each year's work in the adopted schedule, per section
+    and indicator, for the indicators the plan changes at the school between those years. A
+    school that only sends teachers away has none: the schedule files them under the receiver."""
     rules = {r.key: r for r in profile.indicators}
     series: dict[tuple[str, str], dict[str, float]] = {}
     for y in _years(adopted):
-        if not school_plan.start_year <= y["year"] <= school_plan.end_year:
+        if not first_year <= y["year"] <= last_year:
             continue
-        for level, unit_values in y["school_values"].get(code, {}).items():
+        for level, unit_values in y["school_values"].get(school_code, {}).items():
             for key, value in unit_values.items():
                 if value is not None and key in rules and rules[key].standards.get(level) is not None:
                     series.setdefault((level, key), {})[str(y["year"])] = round(value, 4)
-    before = (adopted.content.get("schedule") or {}).get("base_school_values", {}).get(code, {})
-    moving = {
+    before = (adopted.content.get("schedule") or {}).get("base_school_values", {}).get(school_code, {})
+    return {
         (level, key): values
         for (level, key), values in series.items()
         if any(v != _rounded(before.get(level, {}).get(key)) for v in values.values())
     }
+
+
+@transaction.atomic
+def school_targets_from_schedule(*, school_plan: SchoolPlan, adopted: AdoptedPlan, profile: Profile, user: Any) -> int:
+    """Add to a school's three-year plan a goal 达标整改 with its part of the schedule as targets:
+    per section and indicator the plan changes, the value after each year. Returns how many."""
+    area = PlanArea.objects.filter(active=True).order_by("order").first()
+    if area is None:
+        raise ValidationError(_("没有可用的规划领域"))
+    moving = school_target_series(
+        adopted=adopted,
+        profile=profile,
+        school_code=school_plan.school.code,
+        first_year=school_plan.start_year,
+        last_year=school_plan.end_year,
+    )
     if not moving:
         raise ValidationError(_("该校在规划中没有需要设定的目标"))
+    rules = {r.key: r for r in profile.indicators}
     goal = goal_save(plan=school_plan, area=area, title=_("资源配置达标整改(规划测算)"), user=user)
     for (level, key), by_year in sorted(moving.items()):
         target_save(goal=goal, name=rules[key].label, values=by_year, metric=f"indicator:{key}", level=level, user=user)

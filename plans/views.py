@@ -84,7 +84,10 @@ def plan_create(request: HttpRequest) -> HttpResponse:
     if own is None:
         raise PermissionDenied(_("只有校长可以为本校编制规划"))
     school: School = access.get_school_for_user(user, own.code, "edit_plan")
-    form = PlanCreateForm(request.POST or None, initial={"start_year": current_school_year(), "title": ""})
+    # A link may propose the first year (the adopted rectification plan's, from 我的学校).
+    proposed = request.GET.get("start_year", "")
+    start_year = int(proposed) if proposed.isdigit() and 2000 <= int(proposed) <= 2100 else current_school_year()
+    form = PlanCreateForm(request.POST or None, initial={"start_year": start_year, "title": ""})
     if request.method == "POST" and form.is_valid():
         try:
             plan = services.plan_create(

@@ -8,10 +8,14 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.core.exceptions import ValidationError
 
 from core import access
+from planner import selectors, services
 from planner.adopted import school_part
+from planner.adoption import school_target_series
 from planner.labels import LEVEL_LABELS, kind_label, unit_label
+from plans.services.plan import current_plan
 from schools.models import School
 
 register = template.Library()
@@ -19,7 +23,20 @@ register = template.Library()
 
 @register.inclusion_tag("planner/_school_part.html", takes_context=True)
 def school_plan_part(context: dict[str, Any], school: School) -> dict[str, Any]:
-    part = school_part(school.district, school.code)
+    adopted = selectors.newest_adopted_plan(school.district)
+    part = None if adopted is None else school_part(adopted, school.code)
+    targets = 0
+    if adopted is not None and part is not None:
+        try:
+            profile = services.profile_for(school.district, adopted.profile_name)
+        except ValidationError:  # the district no longer uses the plan's rules: nothing to take
+            profile = None
+        if profile is not None:
+            last = adopted.start_year + 2  # a three-year plan from the adopted plan's first year
+            series = school_target_series(
+                adopted=adopted, profile=profile, school_code=school.code, first_year=adopted.start_year, last_year=last
+            )
+            targets = len(series)
     lines = []
     if part is not None:
         for action in part.actions:
@@ -41,5 +58,9 @@ def school_plan_part(context: dict[str, Any], school: School) -> dict[str, Any]:
         "lines": lines,
         "school": school,
         "can_take": part is not None and access.can(user, "edit_plan", school.district, school),
+        "targets": targets,  # indicator series the school's plan would get
+        # The lines go into the three-year plan starting in the plan's first year: without one,
+        # the principal is offered to create it rather than a button that would refuse.
+        "has_plan": part is not None and current_plan(school, part.start_year) is not None,
         "csrf_token": context.get("csrf_token"),
     }

@@ -215,13 +215,19 @@ def test_a_school_plan_takes_its_part_of_the_schedule_as_targets(
 
     page = f"/districts/{county.code}/planner/"
     login(bureau_user).post(page, {"year": YEAR, "profile": "quality-2017", "start_year": YEAR + 1, "action": "adopt"})
-    plan = plan_create(school=school_a2, start_year=YEAR + 1, title="三年发展规划", user=None)
     principal = login(other_principal)  # the principal of school_a2
+    standing = f"/schools/{school_a2.code}/standing/"
+    # No plan from the adopted plan's first year yet: the page offers to create it, with that year.
+    before = principal.get(standing).content.decode()
+    assert 'id="plan-part-needs-plan"' in before and 'id="take-plan-part"' not in before
+    assert f"/plans/new/?start_year={YEAR + 1}" in before
+    create = principal.get(f"/plans/new/?start_year={YEAR + 1}")
+    assert create.context["form"].initial["start_year"] == YEAR + 1
+    plan = plan_create(school=school_a2, start_year=YEAR + 1, title="三年发展规划", user=None)
     assert principal.get(page).status_code == 404  # a principal does not see the county's pages
     assert login(bureau_user).post(f"/schools/{school_a2.code}/planner-targets/").status_code == 403
     # The principal's own page (我的学校) lists the school's lines and offers the button; bureau
     # staff, who do not write the school's plan, see the lines without it.
-    standing = f"/schools/{school_a2.code}/standing/"
     mine = principal.get(standing).content.decode()
     assert 'id="plan-part"' in mine and 'id="take-plan-part"' in mine and "新建网络多媒体教室" in mine
     theirs = login(bureau_user).get(standing)
@@ -267,3 +273,54 @@ def test_the_page_opens_on_the_countys_profile_and_on_years_to_come(county: Dist
     later = county_plan_save(district=county, start_year=YEAR + 2, title="下一轮三年推进计划")
     assert later.start_year == YEAR + 2
     assert login(bureau_user).get(f"/districts/{county.code}/planner/").context["start_year"] == YEAR + 2
+
+
+def test_a_school_that_only_sends_teachers_has_lines_but_no_targets_to_take(
+    county: District, school_a1: School, school_a2: School, principal: User
+) -> None:
+    """The schedule files a moved teacher under the school that receives it: the sender's page
+    lists the move and says there is nothing for its plan, instead of a button that would refuse."""
+    from planner.adopted import school_part
+    from planner.adoption import school_target_series
+    from plans.services.plan import plan_create
+
+    profile = profile_for(county, "quality-2017")
+    sender, receiver = school_a1.code, school_a2.code
+    move = {
+        "kind": "transfer_qualified",
+        "school_code": sender,
+        "school_name": "甲县城关第一小学",
+        "level": "junior",
+        "amount": 2,
+        "unit": "人",
+        "cost_yuan": 40000,
+        "to_school_code": receiver,
+        "to_school_name": "甲县实验初级中学",
+    }
+    values = {"junior": {"qualified_teachers_per100": 5.1}}
+    adopted = AdoptedPlan.objects.create(
+        district=county,
+        year=YEAR,
+        profile_name="quality-2017",
+        start_year=YEAR + 1,
+        cost_yuan=40000,
+        content={
+            "actions": [move],
+            "schedule": {
+                "years": [{"year": YEAR + 1, "schools": [receiver], "school_values": {receiver: values}}],
+                "base_school_values": {receiver: {"junior": {"qualified_teachers_per100": 4.2}}},
+            },
+        },
+    )
+    span = {"adopted": adopted, "profile": profile, "first_year": YEAR + 1, "last_year": YEAR + 3}
+    assert school_target_series(school_code=sender, **span) == {}
+    assert school_target_series(school_code=receiver, **span) == {
+        ("junior", "qualified_teachers_per100"): {str(YEAR + 1): 5.1}
+    }
+    part = school_part(adopted, sender)
+    assert part is not None and part.actions[0].to_school_code == receiver and part.cost_yuan == 40000
+    assert school_part(adopted, "1101019999") is None
+    plan_create(school=school_a1, start_year=YEAR + 1, title="三年发展规划", user=None)
+    page = login(principal).get(f"/schools/{sender}/standing/").content.decode()
+    assert 'id="plan-part"' in page and "→ 甲县实验初级中学" in page
+    assert 'id="plan-part-no-targets"' in page and 'id="take-plan-part"' not in page
