@@ -9,7 +9,7 @@ Its county report is about 18 A4 pages.
 Rows (each is measured in fresh subprocesses, after Django setup, DEBUG off, median of --runs):
 * ours, cold: a worker's first report, nothing reused: reports.services.render_document
   (context from the stored result, template, WeasyPrint with the report font and the safe
-  fetcher). The process first runs the renderer's start-up warm-up (reports.pdf.warm_up), as a
+  fetcher, the HTML parsed by libxml2: reports.htmlparse). The process first runs the renderer's start-up warm-up (reports.pdf.warm_up), as a
   Celery worker does when it starts, before any job; that start-up is its own row. This is the
   `cold_s` of the JSON line, and what the ≥ 2× target compares;
   Its parts (cover and contents, 一–二, 三–七, appendices) render at once in forked processes
@@ -21,7 +21,8 @@ Rows (each is measured in fresh subprocesses, after Django setup, DEBUG off, med
   (fonts, templates and translations are loaded during it);
 * ours, HTML → PDF only: the PDF stage alone, first in a fresh process, as the plain rows are;
 * plain WeasyPrint with HarfBuzz, the peer (`plain_harfbuzz_s`): the same HTML rendered the
-  plain way, `HTML(string=…).render(stylesheets=[…])` then `write_pdf()`, with the stylesheet's
+  plain way, `HTML(string=…).render(stylesheets=[…])` (WeasyPrint's own HTML5 parser) then
+  `write_pdf()`, with the stylesheet's
   rules but the system's CJK font (Noto Sans CJK SC, no @font-face), WeasyPrint's default URL
   fetcher and default options, and the HarfBuzz subsetter (libharfbuzz-subset0, installed by
   scripts/bootstrap.sh, as WeasyPrint's own documentation asks), first in a fresh process.
