@@ -19,7 +19,8 @@ the warmed-up fonts, stylesheet and Pango caches):
    metadata, links from the table of contents to the chapters; each font is embedded once (a
    subset of the glyphs every part used, cut from the same font face WeasyPrint cut the parts'
    subsets from, with the union of their widths and Unicode maps), so the file is no larger than
-   the single document's.
+   the single document's. The parts leave those fonts uncut (a stub in their place): each is cut
+   once, at the join, not once per part (6 % of the render's CPU).
 
 Anything unexpected (a process that fails or does not answer, page counts that do not add up)
 falls back to rendering the whole document in this process, with a warning in the log.
@@ -128,6 +129,40 @@ def _renumber(context: Any, callback: Callable[[int, dict[str, int]], tuple[int,
         values["pages"] = [total]
 
 
+# --- fonts cut once, at the join ------------------------------------------------------------------
+
+STUB = {True: b"OTTO", False: b"\x00\x01\x00\x00"}  # the first bytes of an OpenType (CFF) / TrueType font
+
+
+def _cut_at_join(font: Any) -> bool:
+    """Whether the join will cut this font for the whole document: a font this process drew with
+    before it forked (pdf.known_font), which the join cuts from the same face."""
+    name = font.name.decode() if isinstance(font.name, bytes) else str(font.name)
+    return not font.missing and not font.bitmap and not font.used_in_forms and pdf.known_font(name) is not None
+
+
+def _install_subset_hook() -> None:
+    """Wrap WeasyPrint's Font.subset once: while a thread renders a part (`_hook.defer_subsets`),
+    a font the join will cut is not cut here; its file becomes a stub of the same kind (so the
+    PDF still says FontFile3 or FontFile2) and the font is marked `_report_deferred`."""
+    from weasyprint.pdf import fonts
+
+    with _margin_lock:
+        if getattr(fonts.Font.subset, "_report_split", False):
+            return
+        original = fonts.Font.subset
+
+        def subset(self: Any, to_unicode: dict[int, str], hinting: bool) -> Any:
+            if getattr(_hook, "defer_subsets", False) and to_unicode and _cut_at_join(self):
+                self.file_content = STUB[self.file_content[:4] == b"OTTO"]
+                self._report_deferred = True
+                return None
+            return original(self, to_unicode, hinting)
+
+        subset._report_split = True  # type: ignore[attr-defined]
+        fonts.Font.subset = subset
+
+
 # --- one part ------------------------------------------------------------------------------------
 
 
@@ -139,6 +174,7 @@ class FontUse:
     to_unicode: dict[int, str]
     widths: dict[int, float]
     mergeable: bool
+    deferred: bool = False  # the part wrote a stub: the join must cut it
 
 
 @dataclass
@@ -158,6 +194,7 @@ def _font_uses(document: Any) -> dict[str, FontUse]:
         use.to_unicode.update(font.to_unicode)
         use.widths.update(font.widths)
         use.mergeable = use.mergeable and not font.missing and not font.bitmap and not font.used_in_forms
+        use.deferred = use.deferred or getattr(font, "_report_deferred", False)
     return uses
 
 
@@ -181,7 +218,9 @@ def _render_part(
     part's process, `forked`: its only thread, so without the render lock the fork copied held)."""
     assets = pdf.thread_assets()
     _install_hook()
+    _install_subset_hook()
     _hook.callback = numbering
+    _hook.defer_subsets = True
     try:
         with contextlib.nullcontext() if forked else pdf.RENDER_LOCK, pdf.fewer_gc_passes():
             stylesheets = [assets.stylesheet, assets.toc_stylesheet] if extra_css else [assets.stylesheet]
@@ -201,6 +240,7 @@ def _render_part(
             data = document.write_pdf()
     finally:
         _hook.callback = None
+        _hook.defer_subsets = False
     pdf.remember_fonts(document)
     return Part(data, len(document.pages), _anchors(document), _font_uses(document), links)
 
@@ -504,14 +544,19 @@ class _Shared:
 
 
 def _shared_fonts(parts: list[Part]) -> dict[str, _Shared]:
-    """Fonts more than one part used that can be cut again here (this process knows the face)."""
+    """The fonts to cut here for the whole document (this process knows their face): those more
+    than one part used, and those a part left uncut."""
     seen: dict[str, list[FontUse]] = {}
     for part in parts:
         for key, use in part.fonts.items():
             seen.setdefault(key, []).append(use)
     shared = {}
     for key, uses in seen.items():
-        if len(uses) < 2 or not all(use.mergeable for use in uses) or pdf.known_font(uses[0].name) is None:
+        if len(uses) < 2 and not uses[0].deferred:
+            continue  # one part's own cut stays as it is
+        if not all(use.mergeable for use in uses) or pdf.known_font(uses[0].name) is None:
+            if any(use.deferred for use in uses):  # a stub nobody can replace: never written out
+                raise SplitError(f"font {uses[0].name} was left to the join, which cannot cut it")
             continue
         merged = _Shared(uses[0].name)
         for use in uses:

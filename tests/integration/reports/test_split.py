@@ -124,6 +124,32 @@ def test_outline_metadata_and_fonts_are_those_of_one_document(
     assert len(renders["split"].data) < 1.25 * len(renders["whole"].data)
 
 
+def test_a_part_leaves_the_report_font_to_the_join_which_cuts_it_once(demo: District) -> None:
+    """A part does not cut the fonts this process can cut at the join: its PDF carries a 4-byte
+    stub for them, and the joined document the real subset, with the glyphs of every part."""
+    pdf.warm_up()  # this process has drawn with the report font: the join can cut it
+    documents = pdfsplit.split_html(county_html(demo))
+    assert documents is not None
+    parts = [pdfsplit._render_part(document, lambda count, anchors: (0, 99)) for document in documents[1:]]
+    deferred = [use for part in parts for use in part.fonts.values() if use.deferred]
+    assert {"Report-Sans-SC", "Report-Sans-SC-Bold"} <= {use.name.split("+", 1)[1] for use in deferred}
+
+    def font_files(data: bytes) -> list[int]:
+        """The size of each embedded font file."""
+        sizes = []
+        with pikepdf.open(io.BytesIO(data)) as document:
+            for obj in document.objects:
+                if isinstance(obj, pikepdf.Dictionary) and obj.get("/Type") == "/FontDescriptor":
+                    sizes += [len(obj[key].read_bytes()) for key in ("/FontFile3", "/FontFile2") if key in obj]
+        return sizes
+
+    assert 4 in font_files(parts[0].pdf)  # the stub in the part
+    joined = pdfsplit.merge(parts)
+    assert min(font_files(joined)) > 1000  # real fonts in the document
+    regular = [use for use in deferred if use.name.endswith("+Report-Sans-SC")]
+    assert len(set().union(*(use.to_unicode for use in regular))) > max(len(use.to_unicode) for use in regular)
+
+
 def test_busy_cores_render_one_document(demo: District, settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     settings.REPORT_SPLIT_LOAD = 1e-9  # any load average is above it: the cores count as busy
     monkeypatch.setattr(pdfsplit, "_render_parallel", lambda *a: pytest.fail("rendered in parts"))
