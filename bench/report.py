@@ -9,8 +9,9 @@ Its county report is about 18 A4 pages.
 Rows (each is measured in fresh subprocesses, after Django setup, DEBUG off, median of --runs):
 * ours, cold: a worker's first report, nothing reused: reports.services.render_document
   (context from the stored result, template, WeasyPrint with the report font and the safe
-  fetcher, the HTML parsed by libxml2: reports.htmlparse). The process first runs the renderer's start-up warm-up (reports.pdf.warm_up), as a
-  Celery worker does when it starts, before any job; that start-up is its own row. This is the
+  fetcher, the HTML parsed by libxml2: reports.htmlparse). The process first runs the
+  renderer's start-up warm-up (reports.pdf.warm_up), as a Celery worker does when it starts,
+  before any job; that start-up is its own row. This is the
   `cold_s` of the JSON line, and what the ≥ 2× target compares;
   Its parts (cover and contents, 一–二, 三–七, appendices) render at once in forked processes
   (reports.pdfsplit): wall time is the parent's, CPU time that of the parent and its children;
