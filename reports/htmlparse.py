@@ -12,7 +12,8 @@ undone here, as the HTML5 parser would have it:
   `linearGradient`) get their case back from tinyhtml5's own tables;
 * an inline `<svg>` belongs to the SVG namespace even without an `xmlns` attribute;
 * a `<tr>` written directly in a `<table>` goes into a `<tbody>`;
-* a document without `<head>` gets an empty one.
+* a document without `<head>` gets an empty one;
+* characters XML cannot hold (control characters a spreadsheet may leave in a name) are dropped.
 
 Whitespace between block elements may land in a neighbouring node's tail, which WeasyPrint
 collapses either way. tests/unit/reports/test_htmlparse.py compares both parsers' trees for
@@ -21,6 +22,7 @@ each report template, so a template that relies on another HTML5 rule fails ther
 
 from __future__ import annotations
 
+import re
 from xml.etree import ElementTree
 
 import lxml.etree
@@ -42,10 +44,16 @@ SVG_TAGS = {
 }  # fmt: skip
 
 
+# Characters an XML document cannot hold: C0 controls but tab and line ends, surrogates,
+# U+FFFE and U+FFFF. A name pasted from a spreadsheet may carry one (a vertical tab from a cell's
+# line break); they draw nothing, so they are dropped rather than shown as U+FFFD or refused.
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def parse(html: str) -> ElementTree.Element:
     """The root `<html>` element of the document, as tinyhtml5 (namespace_html_elements=False)
     would give it."""
-    root = lxml.html.document_fromstring(html)
+    root = lxml.html.document_fromstring(NOT_XML.sub("", html))
     if root.find("head") is None:
         root.insert(0, lxml.html.Element("head"))
     for svg in root.iter("svg"):
@@ -59,8 +67,10 @@ def parse(html: str) -> ElementTree.Element:
     for table in root.iter("table"):
         _rows_into_tbody(table)
     # What expat reads here is libxml2's serialisation of one element: no DOCTYPE, so no entity
-    # declarations, and every text a user typed already escaped.
-    return ElementTree.fromstring(lxml.etree.tostring(root, encoding="unicode"))  # noqa: S314
+    # declarations, and every text a user typed already escaped. A character reference (&#xFFFE;)
+    # may have made a character XML cannot hold: dropped too.
+    serialised = NOT_XML.sub("", lxml.etree.tostring(root, encoding="unicode"))
+    return ElementTree.fromstring(serialised)  # noqa: S314
 
 
 def _rows_into_tbody(table: lxml.html.HtmlElement) -> None:

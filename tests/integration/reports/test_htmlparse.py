@@ -105,3 +105,12 @@ def page_images(data: bytes, folder: Path) -> list[bytes]:
     (folder / "in.pdf").write_bytes(data)
     subprocess.run(["pdftoppm", "-r", "50", "-png", str(folder / "in.pdf"), str(folder / "p")], check=True)
     return [path.read_bytes() for path in sorted(folder.glob("p-*.png"))]
+
+
+@pytest.mark.parametrize("text", ["甲\x0b乙", "甲\x00乙", "甲\x1f乙", "甲\ufffe乙", "甲&#xFFFE;乙", "甲\ud800乙"])
+def test_characters_xml_cannot_hold_are_dropped_not_fatal(text: str) -> None:
+    """A name pasted from a spreadsheet may carry a control character: the report still renders,
+    without it (it draws nothing), instead of failing the parse or showing U+FFFD."""
+    root = htmlparse.parse(f"<!DOCTYPE html><html><head></head><body><p>{text}</p></body></html>")
+    paragraph = root.find("body/p")
+    assert paragraph is not None and paragraph.text == "甲乙"
