@@ -1,10 +1,9 @@
 """PDF rendering with WeasyPrint: only the project's static files and fonts can be loaded.
 
 `render_pdf(template_name, context)` renders a Django template (autoescaped: anything a user
-typed is text, never markup) and turns it into PDF bytes with
-`document(html)` (WeasyPrint's `HTML` over a tree parsed by reports.htmlparse, base URL the static
-dir), the print stylesheet static/reports/print.css and the
-report font (static/reports/fonts, a pre-built GB2312 subset of Noto Sans CJK SC, see
+typed is text, never markup) and turns it into PDF bytes with `html_document(html)` (WeasyPrint's
+`HTML` over a tree parsed by reports.htmlparse, base URL the static dir), the print stylesheet
+static/reports/print.css and the report font (static/reports/fonts, a pre-built GB2312 subset of Noto Sans CJK SC, see
 reports/fontbuild.py). The system's Noto Sans CJK stays in `font-family` as the fallback for
 characters outside the subset.
 
@@ -259,7 +258,7 @@ class ReportHTML(HTML):
         self.etree_element = self.wrapper_element.etree_element
 
 
-def document(html: str) -> HTML:
+def html_document(html: str) -> HTML:
     """The report HTML, parsed, with this thread's safe fetcher: call `.render(...)` on it."""
     return ReportHTML(html, thread_assets().fetcher)
 
@@ -278,7 +277,7 @@ def html_to_pdf(html: str, *, progress: Callable[[int], None] | None = None, exp
         PROGRESS_LOGGER.addHandler(handler)
     try:
         with RENDER_LOCK, fewer_gc_passes():
-            rendered = document(html).render(stylesheets=[assets.stylesheet], font_config=assets.font_config)
+            rendered = html_document(html).render(stylesheets=[assets.stylesheet], font_config=assets.font_config)
             data = rendered.write_pdf()
             remember_fonts(rendered)
     finally:

@@ -224,7 +224,7 @@ def _render_part(
     try:
         with contextlib.nullcontext() if forked else pdf.RENDER_LOCK, pdf.fewer_gc_passes():
             stylesheets = [assets.stylesheet, assets.toc_stylesheet] if extra_css else [assets.stylesheet]
-            document = pdf.document(html).render(stylesheets=stylesheets, font_config=assets.font_config)
+            document = pdf.html_document(html).render(stylesheets=stylesheets, font_config=assets.font_config)
             links: list[tuple[int, str, tuple[float, float, float, float]]] = []
             for index, page in enumerate(document.pages):
                 kept = []
@@ -348,7 +348,7 @@ def _render_parallel(documents: list[str], progress: Callable[[int], None] | Non
             children = [_fork(document) for document in documents[1:]]
         # While they lay out: part 0 with placeholder numbers, for its page count.
         with pdf.RENDER_LOCK, pdf.fewer_gc_passes():
-            first = pdf.document(_toc_html(documents[0], None)).render(
+            first = pdf.html_document(_toc_html(documents[0], None)).render(
                 stylesheets=[assets.stylesheet, assets.toc_stylesheet], font_config=assets.font_config
             )
         first_pages = len(first.pages)
