@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -52,14 +53,22 @@ class TargetRow:
 
 def plan_target_rows(plan: SchoolPlan) -> list[TargetRow]:
     """Each target with its yearly target value and the actual from that year's progress report."""
+    return plans_target_rows([plan])[plan.pk]
+
+
+def plans_target_rows(plans: Sequence[SchoolPlan]) -> dict[int, list[TargetRow]]:
+    """plan_target_rows for several plans in three queries (a county's reports list every plan)."""
     items: dict[tuple[int, int], Any] = {}
-    for report in AnnualProgress.objects.filter(plan=plan).prefetch_related("items"):
+    reports = AnnualProgress.objects.filter(plan__in=[p.pk for p in plans]).prefetch_related("items")
+    for report in reports:
         for item in report.items.all():
             items[(item.target_id, report.year)] = (item, report)
-    rows = []
-    for target in PlanTarget.objects.filter(goal__plan=plan).select_related("goal", "goal__area"):
+    by_plan: dict[int, list[TargetRow]] = {p.pk: [] for p in plans}
+    years = {p.pk: p.years for p in plans}
+    targets = PlanTarget.objects.filter(goal__plan__in=list(by_plan)).select_related("goal", "goal__area")
+    for target in targets.order_by("goal__plan_id", "goal_id", "order", "id"):  # each plan's in its own order
         row = TargetRow(target)
-        for year in plan.years:
+        for year in years[target.goal.plan_id]:
             item, report = items.get((target.pk, year), (None, None))
             goal = target.values.get(str(year))
             actual = None if item is None or item.actual is None else float(item.actual)
@@ -83,8 +92,8 @@ def plan_target_rows(plan: SchoolPlan) -> list[TargetRow]:
                     "report_status": report.status if report else None,
                 }
             )
-        rows.append(row)
-    return rows
+        by_plan[target.goal.plan_id].append(row)
+    return by_plan
 
 
 def progress_overview(district: District, year: int) -> list[dict[str, Any]]:

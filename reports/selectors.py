@@ -27,7 +27,13 @@ from indicators.results import BalanceOutcome, UnitOutcome
 from indicators.selectors import current_profile, profiles_for_district
 from planner import selectors as planner_selectors
 from plans.models import SchoolPlan
-from plans.selectors import county_plan_board, county_plan_for, plan_target_rows, progress_overview
+from plans.selectors import (
+    county_plan_board,
+    county_plan_for,
+    plan_target_rows,
+    plans_target_rows,
+    progress_overview,
+)
 from reports import content, sections
 from reports.charts import share_bars
 from reports.identity import data_identity, stored_identity
@@ -391,11 +397,13 @@ def _school_plans(district: District, year: int, names: dict[str, str]) -> dict[
     """Approved school plans covering `year`: this year's self-evaluation and targets met."""
     rows = []
     missing = []
-    for entry in progress_overview(district, year):
+    overview = progress_overview(district, year)
+    targets = plans_target_rows([entry["plan"] for entry in overview])
+    for entry in overview:
         plan, report = entry["plan"], entry["report"]
         name = names.get(plan.school.code, plan.school.code)
         met = judged = 0
-        for target in plan_target_rows(plan):
+        for target in targets[plan.pk]:
             for cell in target.cells:
                 if cell["year"] == year and cell["met"] is not None:
                     judged += 1

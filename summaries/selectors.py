@@ -23,7 +23,14 @@ from indicators.results import BalanceOutcome
 from indicators.selectors import current_profile
 from planner.adopted import AdoptedSchedule, adopted_schedule
 from plans.models import AnnualProgress, CountyPlan, ReviewStatus, SchoolPlan
-from plans.selectors import TargetRow, county_plan_board, county_plan_for, plan_target_rows, progress_overview
+from plans.selectors import (
+    TargetRow,
+    county_plan_board,
+    county_plan_for,
+    plan_target_rows,
+    plans_target_rows,
+    progress_overview,
+)
 from reports.content import RegistryRow
 from reports.selectors import registry_rows
 from schools.models import AnnualStatistics, District, School, SchoolVersion
@@ -144,9 +151,10 @@ def plan_progress(district: District, year: int) -> PlanProgress:
     plan = county_plan_for(district)
     board = county_plan_board(plan) if plan is not None else []
     overview = progress_overview(district, year)
+    targets = plans_target_rows([entry["plan"] for entry in overview])
     judged = met = 0
     for entry in overview:
-        for target in plan_target_rows(entry["plan"]):
+        for target in targets[entry["plan"].pk]:
             for cell in target.cells:
                 if cell["year"] == year and cell["met"] is not None:
                     judged += 1

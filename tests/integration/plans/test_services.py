@@ -1173,3 +1173,33 @@ def test_county_plan_board_compares_targets_with_stored_results_and_figures(
     assert cells(("dropout_rate", "", "")) == [(0.6, 0.5, True), (0.6, 0.8, False), (None, None, None)]
     # Retention: higher is better.
     assert cells(("retention_rate", "", "")) == [(97, 98.0, True), (None, None, None), (None, None, None)]
+
+
+def test_several_plans_target_rows_in_three_queries_as_each_alone(
+    school_a1: School, school_a2: School, principal: User, django_assert_num_queries: Any
+) -> None:
+    """A county report lists every school's plan: their targets and actuals are read in three
+    queries whatever the number of plans, and are what each plan alone would give."""
+    from plans.selectors import plan_target_rows, plans_target_rows
+
+    first, second = approved_plan(school_a1, principal), approved_plan(school_a2)
+    progress = services.progress_open(plan=first, year=START, user=principal)
+    custom = item(progress, "校本德育课程数")
+    services.progress_save(
+        expected_revision=progress.revision,
+        progress=progress,
+        items={custom.pk: {"actual": "3", "status": "", "narrative": ""}},
+        summary="",
+        user=principal,
+    )
+    with django_assert_num_queries(3):  # progress reports, their items, the targets
+        together = plans_target_rows([first, second])
+
+    def view(rows: list[Any]) -> list[tuple[str, list[dict[str, Any]]]]:
+        return [(row.target.name, row.cells) for row in rows]
+
+    for plan in (first, second):
+        assert view(together[plan.pk]) == view(plan_target_rows(plan))
+    cells = next(row.cells for row in together[first.pk] if row.target.name == "校本德育课程数")
+    assert cells[0]["actual"] == 3.0 and cells[0]["met"] is True
+    assert [row.target.name for row in together[second.pk]] == [row.target.name for row in together[first.pk]]
