@@ -25,12 +25,11 @@ from planner.labels import BINDING_LABELS, LEVEL_LABELS, kind_label, unit_label
 from planner.models import UnitCost
 from planner.schedule import schedule_plan
 from plans.models import CountyPlan
+from plans.services.common import PLAN_YEARS
 from plans.services.plan import current_plan
 from scenarios.services import scenario_create
 from schools.models import District
 from schools.selectors import default_year
-
-PLAN_YEARS = 3
 
 
 def _choices(request: HttpRequest, district: District) -> tuple[int, str, list[Any]]:

@@ -15,6 +15,7 @@ from planner import selectors, services
 from planner.adopted import school_part
 from planner.adoption import school_target_series
 from planner.labels import LEVEL_LABELS, kind_label, unit_label
+from plans.services.common import PLAN_YEARS
 from plans.services.plan import current_plan
 from schools.models import School
 
@@ -32,7 +33,7 @@ def school_plan_part(context: dict[str, Any], school: School) -> dict[str, Any]:
         except ValidationError:  # the district no longer uses the plan's rules: nothing to take
             profile = None
         if profile is not None:
-            last = adopted.start_year + 2  # a three-year plan from the adopted plan's first year
+            last = adopted.start_year + PLAN_YEARS - 1  # a school plan from the adopted plan's first year
             series = school_target_series(
                 adopted=adopted, profile=profile, school_code=school.code, first_year=adopted.start_year, last_year=last
             )
