@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from audit.models import AuditEvent
+from core import access
 
 
 def _plain(value: Any) -> Any:
@@ -32,7 +33,7 @@ def record(
     reason: str = "",
 ) -> AuditEvent:
     """Append one audit row. `changes` maps a field to [old, new]."""
-    person = user if getattr(user, "is_authenticated", False) else None
+    person = access.logged_in(user)
     return AuditEvent.objects.create(
         user=person,
         username=getattr(person, "username", "") or "",

@@ -77,18 +77,18 @@ def _all(label: str) -> QuerySet[Any]:
     return rows
 
 
-def _person(user: AnyUser) -> User | None:
+def logged_in(user: AnyUser) -> User | None:
     """The logged-in User, or None for anonymous visitors."""
     return user if isinstance(user, User) and user.is_authenticated else None
 
 
 def is_admin(user: AnyUser) -> bool:
-    person = _person(user)
+    person = logged_in(user)
     return person is not None and (person.is_superuser or person.role == Role.ADMIN)
 
 
 def role_of(user: AnyUser) -> str | None:
-    person = _person(user)
+    person = logged_in(user)
     if person is None:
         return None
     return str(Role.ADMIN) if is_admin(person) else str(person.role)
@@ -96,7 +96,7 @@ def role_of(user: AnyUser) -> str | None:
 
 def district_scope(user: AnyUser) -> QuerySet[Any]:
     """Districts the user can see (schools.District)."""
-    person, role = _person(user), role_of(user)
+    person, role = logged_in(user), role_of(user)
     districts = _all("schools.District")
     if person is None:
         return districts.none()
@@ -113,7 +113,7 @@ def district_scope(user: AnyUser) -> QuerySet[Any]:
 
 def school_scope(user: AnyUser) -> QuerySet[Any]:
     """Schools the user can see (schools.School)."""
-    person, role = _person(user), role_of(user)
+    person, role = logged_in(user), role_of(user)
     schools = _all("schools.School")
     if person is None:
         return schools.none()
@@ -134,7 +134,7 @@ def statistics_scope(user: AnyUser) -> QuerySet[Any]:
 def own_school(user: AnyUser) -> Any:
     """The school a principal belongs to (schools.School), where their pages start and whose
     plans they draw up; None for every other role."""
-    person = _person(user)
+    person = logged_in(user)
     if person is None or role_of(person) != Role.PRINCIPAL:
         return None
     return person.school
@@ -145,7 +145,7 @@ def can(user: AnyUser, action: Action, district: Row | None = None, school: Row 
 
     The global actions (GLOBAL_ACTIONS) are asked without a district.
     """
-    person, role = _person(user), role_of(user)
+    person, role = logged_in(user), role_of(user)
     if person is None:
         return False
     if role == Role.ADMIN:
@@ -227,7 +227,7 @@ def bureau_staff_of(district_id: int) -> QuerySet[User]:
 
 def acting_user(request: HttpRequest | Any) -> User:  # a Django or DRF request
     """The logged-in user behind a request (views are @login_required; this makes it explicit)."""
-    person = _person(request.user)
+    person = logged_in(request.user)
     if person is None:
         raise PermissionDenied(_("请先登录 / Please log in"))
     return person

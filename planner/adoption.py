@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from audit.services import record
-from core import revisions
+from core import access, revisions
 from indicators.formulas import Profile
 from planner.models import AdoptedPlan
 from planner.optimise import PlanResult
@@ -45,7 +45,7 @@ def plan_adopt(
         budgets=list(budgets),
         content=content,
         cost_yuan=Decimal(str(round(plan.cost_yuan, 2))),
-        adopted_by=user if getattr(user, "is_authenticated", False) else None,
+        adopted_by=access.logged_in(user),
     )
     record(
         user=user,

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from audit.services import record
-from core import revisions
+from core import access, revisions
 from indicators.formulas import Profile
 from indicators.models import RuleProfile
 from indicators.selectors import county_inputs, profiles_for_district
@@ -64,7 +64,7 @@ def unit_costs_save(
             for k, v in parsed.items():
                 setattr(row, k, v)
             row.revision += 1
-        row.updated_by = user if getattr(user, "is_authenticated", False) else None
+        row.updated_by = access.logged_in(user)
         row.full_clean()
         row.save()
         record(
