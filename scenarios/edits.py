@@ -36,7 +36,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
-from indicators.formulas import SchoolRecord
+from indicators.formulas import FACILITY_FIELDS, SchoolRecord
 from indicators.whatif import Change
 from schools.fields import STAT_FIELD_BY_KEY, STAT_KEYS, TYPE_SECTIONS, display_label, section_label
 
@@ -63,17 +63,7 @@ TEACHER_KINDS: Final = {
 SUB_KINDS: Final = tuple(k for k in TEACHER_KINDS if k != "teachers")
 # What follows a teaching point's students to the school that takes it.
 POINT_PEOPLE: Final = ("students_primary", "classes_primary", *(f"{k}_primary" for k in TEACHER_KINDS))
-POINT_FACILITIES: Final = (
-    "teaching_area",
-    "indoor_sports_area",
-    "sports_area",
-    "equipment_value",
-    "books",
-    "computers",
-    "multimedia_rooms",
-    "music_rooms",
-    "art_rooms",
-)
+POINT_FACILITIES: Final = (*FACILITY_FIELDS, "music_rooms", "art_rooms")  # the engine's, and the special rooms
 
 UNKNOWN_KIND = _("未知的修改类型:%(kind)s")
 UNKNOWN_SCHOOL = _("本县该学年没有学校 %(code)s")
