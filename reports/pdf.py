@@ -3,8 +3,8 @@
 `render_pdf(template_name, context)` renders a Django template (autoescaped: anything a user
 typed is text, never markup) and turns it into PDF bytes with `html_document(html)` (WeasyPrint's
 `HTML` over a tree parsed by reports.htmlparse, base URL the static dir), the print stylesheet
-static/reports/print.css and the report font (static/reports/fonts, a pre-built GB2312 subset of Noto Sans CJK SC, see
-reports/fontbuild.py). The system's Noto Sans CJK stays in `font-family` as the fallback for
+static/reports/print.css and the report font (static/reports/fonts, a pre-built GB2312 subset of
+Noto Sans CJK SC, see reports/fontbuild.py). The system's Noto Sans CJK stays in `font-family` as the fallback for
 characters outside the subset.
 
 Why it is fast: WeasyPrint reads, subsets and embeds every font a document uses. The system's
@@ -149,12 +149,16 @@ def thread_assets() -> _ThreadAssets:
     return assets
 
 
+def font_name(font: Any) -> str:
+    """The PDF name of a WeasyPrint font (it keeps it as bytes)."""
+    return font.name.decode() if isinstance(font.name, bytes) else str(font.name)
+
+
 def remember_fonts(document: Any) -> None:
     """Keep the fonts a document was drawn with: reports.pdfsplit cuts merged subsets from them."""
     fonts = thread_assets().fonts
     for font in document.fonts.values():
-        name = font.name.decode() if isinstance(font.name, bytes) else str(font.name)
-        fonts.setdefault(name, font)
+        fonts.setdefault(font_name(font), font)
 
 
 def known_font(name: str) -> Any:

@@ -134,11 +134,16 @@ def _renumber(context: Any, callback: Callable[[int, dict[str, int]], tuple[int,
 STUB = {True: b"OTTO", False: b"\x00\x01\x00\x00"}  # the first bytes of an OpenType (CFF) / TrueType font
 
 
+def _mergeable(font: Any) -> bool:
+    """Whether a font's subset can be cut again from its face: no missing glyphs, no bitmap, not
+    used in form fields (which embed the whole font)."""
+    return not font.missing and not font.bitmap and not font.used_in_forms
+
+
 def _cut_at_join(font: Any) -> bool:
     """Whether the join will cut this font for the whole document: a font this process drew with
     before it forked (pdf.known_font), which the join cuts from the same face."""
-    name = font.name.decode() if isinstance(font.name, bytes) else str(font.name)
-    return not font.missing and not font.bitmap and not font.used_in_forms and pdf.known_font(name) is not None
+    return _mergeable(font) and pdf.known_font(pdf.font_name(font)) is not None
 
 
 def _install_subset_hook() -> None:
@@ -189,11 +194,10 @@ class Part:
 def _font_uses(document: Any) -> dict[str, FontUse]:
     uses: dict[str, FontUse] = {}
     for font in document.fonts.values():
-        name = font.name.decode() if isinstance(font.name, bytes) else str(font.name)
-        use = uses.setdefault(font.hash, FontUse(name, {}, {}, True))
+        use = uses.setdefault(font.hash, FontUse(pdf.font_name(font), {}, {}, True))
         use.to_unicode.update(font.to_unicode)
         use.widths.update(font.widths)
-        use.mergeable = use.mergeable and not font.missing and not font.bitmap and not font.used_in_forms
+        use.mergeable = use.mergeable and _mergeable(font)
         use.deferred = use.deferred or getattr(font, "_report_deferred", False)
     return uses
 
